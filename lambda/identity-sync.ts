@@ -1,0 +1,272 @@
+/**
+ * Makes one Connect user's identity match its declaration: read the user, overlay the declared fields,
+ * and write the merged record only if something differs. Fields that are not declared keep whatever
+ * value Connect holds, whatever UpdateUserIdentityInfo does with fields it is not sent.
+ */
+import {
+  ConnectClient,
+  DescribeInstanceCommand,
+  DescribeUserCommand,
+  SearchUsersCommand,
+  UpdateUserIdentityInfoCommand,
+  UserIdentityInfo,
+} from '@aws-sdk/client-connect';
+import {
+  acceptsField,
+  IDENTITY_FIELDS,
+  IdentityField,
+  IdentityManagementType,
+  IdentityRecord,
+  parseInstanceReference,
+  Problem,
+  validateIdentityInfo,
+  validateInstanceReference,
+  validateUserReference,
+} from '../lib/identity-rules';
+import { ConnectUserIdentityResourceProperties } from '../lib/resource-properties';
+import { CallStats, DeadlineExceededError, withRetries } from './retry';
+
+/** A failure whose message is fit for CloudFormation's Reason: it names IDs and fields, never values. */
+export class DeclarationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeclarationError';
+  }
+}
+
+/** What one invocation may spend: a deadline for starting calls, and a signal that ends waiting. */
+export interface Budget {
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+}
+
+/** The outcome of a sync, for the answer and the logs. */
+export interface SyncResult {
+  readonly instanceId: string;
+  readonly userId: string;
+  readonly userArn: string;
+  /** Declared fields whose value in Connect differed and was written. */
+  readonly changedFields: IdentityField[];
+  /** Whether UpdateUserIdentityInfo was called. */
+  readonly wrote: boolean;
+  /** Per-operation attempt counts. */
+  readonly calls: Record<string, CallStats>;
+}
+
+/** What the handler is doing right now, so that a time-out can say what it was waiting for. */
+export interface Progress {
+  step: string;
+  calls: Record<string, CallStats>;
+}
+
+const clients = new Map<string, ConnectClient>();
+
+/**
+ * One SDK client per region, kept for the life of the container. The SDK's own retries are off:
+ * {@link withRetries} retries against the invocation's deadline instead of a fixed count.
+ */
+function connectClient(region: string): ConnectClient {
+  let client = clients.get(region);
+  if (!client) {
+    client = new ConnectClient({
+      region,
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+    });
+    clients.set(region, client);
+  }
+  return client;
+}
+
+/** Identity management types by region and instance, kept per container: an instance never changes type. */
+const identityManagementTypes = new Map<string, IdentityManagementType>();
+
+/** Validates the properties as CloudFormation sent them; throws a DeclarationError listing every problem. */
+export function parseProperties(properties: unknown): ConnectUserIdentityResourceProperties {
+  if (properties === null || typeof properties !== 'object') {
+    throw new DeclarationError('the event has no ResourceProperties');
+  }
+  const props = properties as Record<string, unknown>;
+  const problems: Problem[] = [
+    ...validateInstanceReference(props.InstanceId),
+    ...validateUserReference(props.UserId, props.Username),
+    ...validateIdentityInfo(props.IdentityInfo),
+  ];
+  if (problems.length > 0) throw new DeclarationError(describeFor(props, problems));
+  return props as unknown as ConnectUserIdentityResourceProperties;
+}
+
+/** The subject of a message: the user ID when known; a username is a personal detail and is not repeated. */
+function subjectOf(props: { UserId?: unknown; InstanceId?: unknown }): string {
+  const instance = typeof props.InstanceId === 'string' ? parseInstanceReference(props.InstanceId)?.instanceId : undefined;
+  const user = typeof props.UserId === 'string' && props.UserId ? `user ${props.UserId}` : 'the user named by Username';
+  return instance ? `${user} in instance ${instance}` : user;
+}
+
+function describeFor(props: { UserId?: unknown; InstanceId?: unknown }, problems: readonly Problem[]): string {
+  return `${subjectOf(props)}: ${problems.map((problem) => `${problem.field} ${problem.message}`).join('; ')}`;
+}
+
+/** Replaces every declared value found in a text from the API, in case an error message echoes one. */
+export function redact(text: string, props: Pick<ConnectUserIdentityResourceProperties, 'IdentityInfo' | 'Username'>): string {
+  const secrets = [...Object.values(props.IdentityInfo ?? {}), props.Username].filter(
+    (value): value is string => typeof value === 'string' && value.length >= 2,
+  );
+  return secrets.reduce((result, secret) => result.split(secret).join('[redacted]'), text);
+}
+
+/** Syncs one declared user. Throws DeclarationError (or DeadlineExceededError) with a clear message. */
+export async function syncUserIdentity(
+  props: ConnectUserIdentityResourceProperties,
+  budget: Budget,
+  progress: Progress,
+): Promise<SyncResult> {
+  const reference = parseInstanceReference(props.InstanceId)!;
+  const instanceId = reference.instanceId;
+  const region = reference.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) throw new DeclarationError('no region: AWS_REGION is not set and InstanceId is not an ARN');
+  const client = connectClient(region);
+
+  const call = async <T>(operation: string, send: () => Promise<T>, subject: string): Promise<T> => {
+    const stats = (progress.calls[operation] ??= { attempts: 0, throttled: 0 });
+    progress.step = `waiting for ${operation}`;
+    try {
+      return await withRetries(send, { operation, deadline: budget.deadline, signal: budget.signal, stats });
+    } catch (error) {
+      throw explain(error, operation, subject, props);
+    }
+  };
+  const options = { abortSignal: budget.signal };
+
+  const typeKey = `${region}/${instanceId}`;
+  let type = identityManagementTypes.get(typeKey);
+  if (!type) {
+    const described = await call(
+      'DescribeInstance',
+      () => client.send(new DescribeInstanceCommand({ InstanceId: instanceId }), options),
+      `instance ${instanceId} in ${region}`,
+    );
+    type = described.Instance?.IdentityManagementType as IdentityManagementType | undefined;
+    if (type !== 'CONNECT_MANAGED' && type !== 'SAML' && type !== 'EXISTING_DIRECTORY') {
+      throw new DeclarationError(`instance ${instanceId}: DescribeInstance reported no known identity management type`);
+    }
+    identityManagementTypes.set(typeKey, type);
+  }
+
+  const typeProblems = validateIdentityInfo(props.IdentityInfo, { identityManagementType: type });
+  if (typeProblems.length > 0) throw new DeclarationError(describeFor(props, typeProblems));
+
+  const userId = props.UserId ?? (await resolveUsername(props.Username!, instanceId, client, call, options));
+  const subject = `user ${userId} in instance ${instanceId}`;
+  const described = await call(
+    'DescribeUser',
+    () => client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), options),
+    subject,
+  );
+  const current: UserIdentityInfo = described.User?.IdentityInfo ?? {};
+  const userArn = described.User?.Arn ?? '';
+
+  const { record, changedFields } = mergeIdentity(current, props.IdentityInfo, type);
+  if (changedFields.length === 0) {
+    return { instanceId, userId, userArn, changedFields, wrote: false, calls: progress.calls };
+  }
+  await call(
+    'UpdateUserIdentityInfo',
+    () =>
+      client.send(
+        new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: record }),
+        options,
+      ),
+    subject,
+  );
+  return { instanceId, userId, userArn, changedFields, wrote: true, calls: progress.calls };
+}
+
+/**
+ * The record to send: what Connect holds now, less the fields this instance type will not take back,
+ * with the declared fields laid over it. Also says which declared fields differ from Connect.
+ */
+export function mergeIdentity(
+  current: UserIdentityInfo,
+  declared: IdentityRecord,
+  type: IdentityManagementType,
+): { record: IdentityRecord; changedFields: IdentityField[] } {
+  const record: IdentityRecord = {};
+  const changedFields: IdentityField[] = [];
+  for (const field of IDENTITY_FIELDS) {
+    const held = current[field];
+    const wanted = declared[field];
+    if (wanted !== undefined) {
+      record[field] = wanted;
+      if (wanted !== (held ?? '')) changedFields.push(field);
+    } else if (held && acceptsField(type, field)) {
+      record[field] = held;
+    }
+  }
+  return { record, changedFields };
+}
+
+async function resolveUsername(
+  username: string,
+  instanceId: string,
+  client: ConnectClient,
+  call: <T>(operation: string, send: () => Promise<T>, subject: string) => Promise<T>,
+  options: { abortSignal: AbortSignal },
+): Promise<string> {
+  const found = await call(
+    'SearchUsers',
+    () =>
+      client.send(
+        new SearchUsersCommand({
+          InstanceId: instanceId,
+          MaxResults: 10,
+          SearchCriteria: { StringCondition: { FieldName: 'Username', Value: username, ComparisonType: 'EXACT' } },
+        }),
+        options,
+      ),
+    `instance ${instanceId}`,
+  );
+  const matches = (found.Users ?? []).filter((user) => user.Username === username && user.Id);
+  if (matches.length === 0) {
+    throw new DeclarationError(`no user in instance ${instanceId} has the declared Username; check it, or give the UserId`);
+  }
+  if (matches.length > 1) {
+    throw new DeclarationError(
+      `${matches.length} users in instance ${instanceId} have the declared Username (${matches.map((user) => user.Id).join(', ')}); give the UserId instead`,
+    );
+  }
+  return matches[0].Id!;
+}
+
+/** Turns an SDK error into a message a person can act on, naming the operation and IDs only. */
+function explain(
+  error: unknown,
+  operation: string,
+  subject: string,
+  props: Pick<ConnectUserIdentityResourceProperties, 'IdentityInfo' | 'Username'>,
+): Error {
+  if (error instanceof DeadlineExceededError) {
+    const last = error.lastError instanceof Error ? error.lastError.name : 'an error';
+    return new DeclarationError(
+      `${subject}: ${operation} still failed (${last}) after ${error.attempts} attempts when the invocation's time ran out; deploy again, or raise the handler's timeout`,
+    );
+  }
+  if (!(error instanceof Error)) return new DeclarationError(`${subject}: ${operation} failed`);
+  if (error.name === 'AbortError' || (error as { $metadata?: unknown }).$metadata === undefined && /abort/i.test(error.name)) {
+    return error;
+  }
+  const apiMessage = redact(error.message ?? '', props);
+  switch (error.name) {
+    case 'ResourceNotFoundException':
+      return new DeclarationError(`${subject} not found (${operation}: ${apiMessage})`);
+    case 'AccessDeniedException':
+      return new DeclarationError(
+        `${subject}: access denied to connect:${operation}; the handler's role must allow it on this resource (${apiMessage})`,
+      );
+    case 'InvalidParameterException':
+    case 'InvalidRequestException':
+      return new DeclarationError(`${subject}: Amazon Connect rejected ${operation}: ${apiMessage}`);
+    default:
+      return new DeclarationError(`${subject}: ${operation} failed with ${error.name}: ${apiMessage}`);
+  }
+}

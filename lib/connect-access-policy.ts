@@ -1,0 +1,110 @@
+import { Token, Tokenization } from 'aws-cdk-lib';
+
+/**
+ * IAM limits the inline policies of one role to 10,240 characters in all (white space not counted).
+ * The handler's policies are kept under three quarters of that, so a template always deploys.
+ */
+export const ROLE_POLICY_SIZE_LIMIT = 10_240;
+export const ROLE_POLICY_SIZE_BUDGET = Math.floor(ROLE_POLICY_SIZE_LIMIT * 0.75);
+
+/**
+ * How long an unresolved token is taken to be when estimating a policy's size: the length of a UUID,
+ * which is longer than any partition, region or account ID that a token can stand for here.
+ */
+const TOKEN_LENGTH_ESTIMATE = 36;
+
+/** One declared user that the handler must be allowed to read and update. */
+export interface ManagedUser {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  /** The bare instance ID; `undefined` when it is only known at deploy time (a token or dynamic reference that could be an ID or an ARN). */
+  readonly instanceId?: string;
+  /** The user ID (a literal or a token); `undefined` when the user is found by username at deploy time. */
+  readonly userId?: string;
+}
+
+/** An IAM policy statement as it appears in a template. */
+export interface StatementJson {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Action: string | string[];
+  readonly Resource: string | string[];
+}
+
+/** How widely the Connect statements grant: per user, per instance, or per account and region. */
+export type PolicyScope = 'user' | 'instance' | 'account';
+
+/** The estimated size, in characters, of what IAM counts for a policy: its name and its document without white space. */
+export function estimatePolicySize(name: string, document: unknown): number {
+  const text = name + JSON.stringify(document);
+  if (!Token.isUnresolved(text)) return text.length;
+  const placeholder = 'x'.repeat(TOKEN_LENGTH_ESTIMATE);
+  const estimate = Tokenization.reverseString(text)
+    .mapTokens({ mapToken: () => placeholder })
+    .join({ join: (left: unknown, right: unknown) => `${left}${right}` });
+  return String(estimate).length;
+}
+
+/** Wraps statements into a policy document. */
+export function policyDocument(statements: readonly StatementJson[]): { Version: '2012-10-17'; Statement: StatementJson[] } {
+  return { Version: '2012-10-17', Statement: [...statements] };
+}
+
+function unique(values: Iterable<string>): string[] {
+  return [...new Set(values)];
+}
+
+function instanceArn(user: ManagedUser, instanceId: string): string {
+  return `arn:${user.partition}:connect:${user.region}:${user.account}:instance/${instanceId}`;
+}
+
+/**
+ * The Connect statements for the handler, scoped as narrowly as the given scope allows:
+ * - `user`: each declared user's ARN (users found by username: their instance's agents);
+ * - `instance`: the agents of each declared instance;
+ * - `account`: the agents of any instance in each declared account and region.
+ * An instance only known at deploy time is always granted as `instance/*` in its account and region.
+ */
+export function connectStatements(users: readonly ManagedUser[], scope: PolicyScope): StatementJson[] {
+  const instanceOf = (user: ManagedUser) => (scope === 'account' || user.instanceId === undefined ? '*' : user.instanceId);
+  const agentResources = unique(
+    users.map((user) =>
+      scope === 'user' && user.userId !== undefined
+        ? `${instanceArn(user, instanceOf(user))}/agent/${user.userId}`
+        : `${instanceArn(user, instanceOf(user))}/agent/*`,
+    ),
+  );
+  const instanceResources = unique(users.map((user) => instanceArn(user, instanceOf(user))));
+  const statements: StatementJson[] = [
+    {
+      Sid: 'ReadAndUpdateDeclaredUsers',
+      Effect: 'Allow',
+      Action: ['connect:DescribeUser', 'connect:UpdateUserIdentityInfo'],
+      Resource: agentResources,
+    },
+    { Sid: 'ReadIdentityManagementType', Effect: 'Allow', Action: 'connect:DescribeInstance', Resource: instanceResources },
+  ];
+  const searched = users.filter((user) => user.userId === undefined);
+  if (searched.length > 0) {
+    statements.push({
+      Sid: 'FindUsersByUsername',
+      Effect: 'Allow',
+      Action: 'connect:SearchUsers',
+      Resource: unique(searched.flatMap((user) => [instanceArn(user, instanceOf(user)), `${instanceArn(user, instanceOf(user))}/agent/*`])),
+    });
+  }
+  return statements;
+}
+
+/**
+ * Chooses the narrowest scope whose policies, with the other policies of the role, stay within
+ * {@link ROLE_POLICY_SIZE_BUDGET}. Decided at synth, from the rendered size.
+ */
+export function chooseScope(users: readonly ManagedUser[], policyName: string, otherPoliciesSize: number): PolicyScope {
+  for (const scope of ['user', 'instance'] as const) {
+    const size = estimatePolicySize(policyName, policyDocument(connectStatements(users, scope)));
+    if (size + otherPoliciesSize <= ROLE_POLICY_SIZE_BUDGET) return scope;
+  }
+  return 'account';
+}

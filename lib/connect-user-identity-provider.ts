@@ -1,0 +1,102 @@
+import * as path from 'node:path';
+import { Duration, Lazy, Stack, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import {
+  chooseScope,
+  connectStatements,
+  estimatePolicySize,
+  ManagedUser,
+  policyDocument,
+  PolicyScope,
+  StatementJson,
+} from './connect-access-policy';
+
+/** Where the build puts the bundled handler: beside `lib/`, in the package. */
+const HANDLER_ASSET_DIR = path.join(__dirname, '..', 'assets', 'handler');
+
+/** The construct ID of the one provider in each stack. Public contract: changing it replaces the function. */
+const PROVIDER_ID = 'ConnectUserIdentityProvider';
+
+const CONNECT_POLICY_NAME = 'ConnectUserIdentity';
+const LOGS_POLICY_NAME = 'OwnLogGroup';
+
+/**
+ * The Lambda function behind every `ConnectUserIdentity` of a stack, with its role and log group.
+ * There is one per stack however many users are declared; use {@link ConnectUserIdentityProvider.of}.
+ */
+export class ConnectUserIdentityProvider extends Construct {
+  /** Finds the stack's provider, creating it on first use. */
+  public static of(scope: Construct): ConnectUserIdentityProvider {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(PROVIDER_ID);
+    return existing instanceof ConnectUserIdentityProvider ? existing : new ConnectUserIdentityProvider(stack, PROVIDER_ID);
+  }
+
+  /** How long one event may take: long enough to wait out Connect's throttling for a large deploy. */
+  public static readonly TIMEOUT = Duration.minutes(15);
+
+  /** The handler function; its ARN is the service token of every declared user. */
+  public readonly function: lambda.Function;
+  /** The handler's role: Connect rights on the declared users only, and its own log group. */
+  public readonly role: iam.Role;
+  /** The handler's log group, with a retention period. */
+  public readonly logGroup: logs.LogGroup;
+
+  private readonly users: ManagedUser[] = [];
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Reads and updates the identity of the Amazon Connect users declared in this stack',
+    });
+    // The policies are rendered at synth, once every user of the stack is known, so that their scope
+    // can follow their size. They stay inline in the role, so the function cannot run before them.
+    (this.role.node.defaultChild as iam.CfnRole).policies = Lazy.any({ produce: () => this.renderPolicies() });
+
+    this.function = new lambda.Function(this, 'Handler', {
+      description: 'Applies the declared identities of Amazon Connect users (Custom::ConnectUserIdentity)',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(HANDLER_ASSET_DIR),
+      memorySize: 256,
+      timeout: ConnectUserIdentityProvider.TIMEOUT,
+      role: this.role,
+      logGroup: this.logGroup,
+    });
+  }
+
+  /** Grants the handler what it needs for one more declared user. */
+  public manageUser(user: ManagedUser): void {
+    this.users.push(user);
+  }
+
+  /** The scope the Connect statements are granted at, decided from their rendered size. */
+  public get connectPolicyScope(): PolicyScope {
+    return chooseScope(this.users, CONNECT_POLICY_NAME, estimatePolicySize(LOGS_POLICY_NAME, this.logsPolicy()));
+  }
+
+  private logsPolicy() {
+    const statement: StatementJson = {
+      Sid: 'WriteOwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: this.logGroup.logGroupArn,
+    };
+    return policyDocument([statement]);
+  }
+
+  private renderPolicies(): iam.CfnRole.PolicyProperty[] {
+    const policies: iam.CfnRole.PolicyProperty[] = [{ policyName: LOGS_POLICY_NAME, policyDocument: this.logsPolicy() }];
+    if (this.users.length > 0) {
+      policies.push({
+        policyName: CONNECT_POLICY_NAME,
+        policyDocument: policyDocument(connectStatements(this.users, this.connectPolicyScope)),
+      });
+    }
+    return policies;
+  }
+}
