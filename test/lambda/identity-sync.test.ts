@@ -1,0 +1,223 @@
+import {
+  AccessDeniedException,
+  ConnectClient,
+  DescribeInstanceCommand,
+  DescribeUserCommand,
+  ResourceNotFoundException,
+  SearchUsersCommand,
+  ThrottlingException,
+  UpdateUserIdentityInfoCommand,
+} from '@aws-sdk/client-connect';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DeclarationError, mergeIdentity, parseProperties, Progress, syncUserIdentity } from '../../lambda/identity-sync';
+
+const connect = mockClient(ConnectClient);
+const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
+const USER = '87654321-2222-1234-1234-111234567891';
+const ARN = `arn:aws:connect:us-east-1:123456789012:instance/${INSTANCE}/agent/${USER}`;
+const HELD = { FirstName: 'Mary', LastName: 'Major', Email: 'marym@example.com', Mobile: '+12065550100' };
+
+let instanceCounter = 0;
+/** A fresh instance ID per test, since the handler caches instance types for the container's life. */
+function freshInstance(): string {
+  instanceCounter += 1;
+  return `${INSTANCE.slice(0, -5)}${String(instanceCounter).padStart(5, '0')}`;
+}
+
+function givenInstance(instanceId: string, type: string, held: Record<string, string> = HELD) {
+  connect.on(DescribeInstanceCommand, { InstanceId: instanceId }).resolves({ Instance: { Id: instanceId, IdentityManagementType: type } });
+  connect.on(DescribeUserCommand, { InstanceId: instanceId, UserId: USER }).resolves({ User: { Id: USER, Arn: ARN, IdentityInfo: held } });
+  connect.on(UpdateUserIdentityInfoCommand).resolves({});
+}
+
+const budget = () => ({ deadline: Date.now() + 5_000, signal: new AbortController().signal });
+const progress = (): Progress => ({ step: 'test', calls: {} });
+
+beforeAll(() => {
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+});
+beforeEach(() => connect.reset());
+
+describe('syncUserIdentity', () => {
+  test('writes the held record with the declared fields laid over it', async () => {
+    // GIVEN a user whose last name is declared anew
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED');
+    // WHEN synced
+    const result = await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { LastName: 'Major-Smith' } }, budget(), progress());
+    // THEN one write carries every held field and the new last name
+    expect(result).toMatchObject({ wrote: true, changedFields: ['LastName'], userId: USER, userArn: ARN, instanceId });
+    const writes = connect.commandCalls(UpdateUserIdentityInfoCommand);
+    expect(writes).toHaveLength(1);
+    expect(writes[0].args[0].input).toEqual({ InstanceId: instanceId, UserId: USER, IdentityInfo: { ...HELD, LastName: 'Major-Smith' } });
+  });
+
+  test('makes no write when the user already matches', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED');
+    const result = await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Mary', Email: 'marym@example.com' } }, budget(), progress());
+    expect(result.wrote).toBe(false);
+    expect(connect.commandCalls(UpdateUserIdentityInfoCommand)).toHaveLength(0);
+  });
+
+  test('reads the instance type once per container', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED');
+    await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Mary' } }, budget(), progress());
+    await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Mary' } }, budget(), progress());
+    expect(connect.commandCalls(DescribeInstanceCommand)).toHaveLength(1);
+  });
+
+  test('on SAML, does not send back the Email it read', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'SAML');
+    await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { Mobile: '+442071234567' } }, budget(), progress());
+    const sent = connect.commandCalls(UpdateUserIdentityInfoCommand)[0].args[0].input.IdentityInfo;
+    expect(sent).toEqual({ FirstName: 'Mary', LastName: 'Major', Mobile: '+442071234567' });
+  });
+
+  test('on an existing directory, sends neither names nor Email', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'EXISTING_DIRECTORY');
+    await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { SecondaryEmail: 'm@example.org' } }, budget(), progress());
+    const sent = connect.commandCalls(UpdateUserIdentityInfoCommand)[0].args[0].input.IdentityInfo;
+    expect(sent).toEqual({ Mobile: '+12065550100', SecondaryEmail: 'm@example.org' });
+  });
+
+  test('fails a declared field the instance type refuses, before any read of the user or write', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'SAML');
+    const attempt = syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { Email: 'new@example.com' } }, budget(), progress());
+    await expect(attempt).rejects.toThrow(new RegExp(`user ${USER} in instance ${instanceId}: Email cannot be set: the instance uses SAML`));
+    expect(connect.commandCalls(DescribeUserCommand)).toHaveLength(0);
+    expect(connect.commandCalls(UpdateUserIdentityInfoCommand)).toHaveLength(0);
+  });
+
+  test('applies the tighter name limits of Connect-managed instances', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED');
+    const attempt = syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { LastName: 'x'.repeat(257) } }, budget(), progress());
+    await expect(attempt).rejects.toThrow(/LastName is 257 characters long; between 1 and 256/);
+  });
+
+  test('fails clearly for an unknown user, without retrying', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED');
+    connect.on(DescribeUserCommand).rejects(new ResourceNotFoundException({ message: 'User not found', $metadata: { httpStatusCode: 404 } }));
+    await expect(syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Mary' } }, budget(), progress())).rejects.toThrow(
+      `user ${USER} in instance ${instanceId} not found`,
+    );
+    expect(connect.commandCalls(DescribeUserCommand)).toHaveLength(1);
+  });
+
+  test('fails access denied without retrying, naming the action', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED');
+    connect.on(UpdateUserIdentityInfoCommand).rejects(new AccessDeniedException({ message: 'denied', $metadata: { httpStatusCode: 403 } }));
+    await expect(syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Maria' } }, budget(), progress())).rejects.toThrow(
+      'access denied to connect:UpdateUserIdentityInfo',
+    );
+    expect(connect.commandCalls(UpdateUserIdentityInfoCommand)).toHaveLength(1);
+  });
+
+  test('retries throttling until it passes, and counts it', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED');
+    const throttled = new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } });
+    connect.on(UpdateUserIdentityInfoCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolves({});
+    const state = progress();
+    const result = await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Maria' } }, budget(), state);
+    expect(result.wrote).toBe(true);
+    expect(state.calls.UpdateUserIdentityInfo).toEqual({ attempts: 3, throttled: 2 });
+  });
+
+  test('gives up on throttling when the deadline comes, with a clear message', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED');
+    connect.on(DescribeUserCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }));
+    const shortBudget = { deadline: Date.now() + 300, signal: new AbortController().signal };
+    await expect(syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Maria' } }, shortBudget, progress())).rejects.toThrow(
+      /DescribeUser still failed \(ThrottlingException\) after \d+ attempts/,
+    );
+  });
+
+  test('uses the region of an instance ARN', async () => {
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED');
+    await syncUserIdentity(
+      { InstanceId: `arn:aws:connect:ap-southeast-2:123456789012:instance/${instanceId}`, UserId: USER, IdentityInfo: { FirstName: 'Mary' } },
+      budget(),
+      progress(),
+    );
+    const client = connect.commandCalls(DescribeUserCommand)[0].thisValue as ConnectClient;
+    expect(await client.config.region()).toBe('ap-southeast-2');
+  });
+
+  describe('username', () => {
+    const search = (instanceId: string, users: { Id: string; Username: string }[]) =>
+      connect.on(SearchUsersCommand, { InstanceId: instanceId }).resolves({ Users: users });
+
+    test('resolves a username to the one user that has it', async () => {
+      const instanceId = freshInstance();
+      givenInstance(instanceId, 'CONNECT_MANAGED');
+      search(instanceId, [{ Id: USER, Username: 'marym' }]);
+      const result = await syncUserIdentity({ InstanceId: instanceId, Username: 'marym', IdentityInfo: { FirstName: 'Maria' } }, budget(), progress());
+      expect(result.userId).toBe(USER);
+      expect(connect.commandCalls(SearchUsersCommand)[0].args[0].input.SearchCriteria).toEqual({
+        StringCondition: { FieldName: 'Username', Value: 'marym', ComparisonType: 'EXACT' },
+      });
+    });
+
+    test('fails when no user has the username, without naming it', async () => {
+      const instanceId = freshInstance();
+      givenInstance(instanceId, 'CONNECT_MANAGED');
+      search(instanceId, [{ Id: 'other', Username: 'marym2' }]);
+      const attempt = syncUserIdentity({ InstanceId: instanceId, Username: 'marym', IdentityInfo: { FirstName: 'Maria' } }, budget(), progress());
+      await expect(attempt).rejects.toThrow(`no user in instance ${instanceId} has the declared Username`);
+      await expect(attempt).rejects.not.toThrow(/marym/);
+    });
+
+    test('fails when two users have the username', async () => {
+      const instanceId = freshInstance();
+      givenInstance(instanceId, 'CONNECT_MANAGED');
+      search(instanceId, [
+        { Id: 'u1', Username: 'marym' },
+        { Id: 'u2', Username: 'marym' },
+      ]);
+      await expect(syncUserIdentity({ InstanceId: instanceId, Username: 'marym', IdentityInfo: { FirstName: 'M' } }, budget(), progress())).rejects.toThrow(
+        '2 users in instance',
+      );
+    });
+  });
+});
+
+describe('parseProperties', () => {
+  test('fails with every problem, naming the user and the fields, never the values', () => {
+    const parse = () =>
+      parseProperties({ ServiceToken: 'arn', InstanceId: INSTANCE, UserId: USER, IdentityInfo: { FirstName: 'Jose\u0301', Mobile: '555-0100' } });
+    expect(parse).toThrow(DeclarationError);
+    expect(parse).toThrow(`user ${USER} in instance ${INSTANCE}: FirstName is not in Unicode Normalization Form C`);
+    expect(parse).toThrow(/; Mobile is not an E.164 number/);
+    expect(parse).not.toThrow(/Jose|555-0100/);
+  });
+
+  test('fails missing properties', () => {
+    expect(() => parseProperties(undefined)).toThrow('the event has no ResourceProperties');
+    expect(() => parseProperties({ UserId: USER, IdentityInfo: { FirstName: 'M' } })).toThrow('InstanceId is required');
+  });
+});
+
+describe('mergeIdentity', () => {
+  test('keeps undeclared fields and reports only declared fields that differ', () => {
+    const { record, changedFields } = mergeIdentity(HELD, { FirstName: 'Mary', Mobile: '+4930123456' }, 'CONNECT_MANAGED');
+    expect(record).toEqual({ ...HELD, Mobile: '+4930123456' });
+    expect(changedFields).toEqual(['Mobile']);
+  });
+
+  test('does not send back empty held values', () => {
+    const { record } = mergeIdentity({ FirstName: 'Mary', LastName: 'Major', Mobile: '' }, { SecondaryEmail: 'm@example.org' }, 'CONNECT_MANAGED');
+    expect(record).toEqual({ FirstName: 'Mary', LastName: 'Major', SecondaryEmail: 'm@example.org' });
+  });
+});
