@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { Duration, Lazy, Stack, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Aspects, Duration, Lazy, Stack, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 import {
   chooseScope,
   connectStatements,
@@ -8,8 +8,10 @@ import {
   ManagedUser,
   policyDocument,
   PolicyScope,
+  ROLE_POLICY_SIZE_LIMIT,
   StatementJson,
 } from './connect-access-policy';
+import { acknowledgeWildcardResources } from './policy-acknowledgements';
 
 /** Where the build puts the bundled handler: beside `lib/`, in the package. */
 const HANDLER_ASSET_DIR = path.join(__dirname, '..', 'assets', 'handler');
@@ -67,6 +69,13 @@ export class ConnectUserIdentityProvider extends Construct {
       role: this.role,
       logGroup: this.logGroup,
     });
+
+    // Once every user of the stack is declared, the granted wildcards are known and can be acknowledged.
+    Aspects.of(this).add({
+      visit: (node: IConstruct) => {
+        if (node === this) this.acknowledgeWildcards();
+      },
+    });
   }
 
   /** Grants the handler what it needs for one more declared user. */
@@ -77,6 +86,17 @@ export class ConnectUserIdentityProvider extends Construct {
   /** The scope the Connect statements are granted at, decided from their rendered size. */
   public get connectPolicyScope(): PolicyScope {
     return chooseScope(this.users, CONNECT_POLICY_NAME, estimatePolicySize(LOGS_POLICY_NAME, this.logsPolicy()));
+  }
+
+  private acknowledgeWildcards(): void {
+    const scope = this.connectPolicyScope;
+    acknowledgeWildcardResources(this.role, connectStatements(this.users, scope), (resource) =>
+      resource.includes('instance/*')
+        ? `The instance is only known at deploy time, or the stack declares users in too many instances to list each within IAM's ${ROLE_POLICY_SIZE_LIMIT}-character limit for a role's policies; the grant stays within one account and region, to reading and updating users (and reading instances).`
+        : scope === 'user'
+          ? 'Users of this instance are named by username, so their IDs are only known at deploy time; the grant is limited to the users of this one instance.'
+          : `The stack declares more users than fit as single ARNs within IAM's ${ROLE_POLICY_SIZE_LIMIT}-character limit for a role's policies; the grant is limited to the users of this one instance.`,
+    );
   }
 
   private logsPolicy() {
