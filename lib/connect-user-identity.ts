@@ -160,6 +160,15 @@ function toRecord(info: UserIdentityInfo | undefined): IdentityRecord {
 
 /** Every problem with the known values of the props, worded for the construct's user. */
 export function validateProps(props: ConnectUserIdentityProps): string[] {
+  return findPropProblems(props).map((problem) => `${PROP_NAMES[problem.field] ?? problem.field} ${problem.message}`);
+}
+
+/**
+ * Every problem with the known values of the props, with fields by their API names (`InstanceId`,
+ * `LastName`): the checks of {@link validateProps}, for callers that speak the API's vocabulary
+ * (roster files).
+ */
+export function findPropProblems(props: ConnectUserIdentityProps): Problem[] {
   const known = (value: unknown) => (typeof value === 'string' && isDeployTimeValue(value) ? undefined : value);
   const problems: Problem[] = [];
   if (props.instanceId === undefined || known(props.instanceId) !== undefined) {
@@ -188,5 +197,5 @@ export function validateProps(props: ConnectUserIdentityProps): string[] {
       isUnresolved: isDeployTimeValue,
     }),
   );
-  return problems.map((problem) => `${PROP_NAMES[problem.field] ?? problem.field} ${problem.message}`);
+  return problems;
 }

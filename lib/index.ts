@@ -5,3 +5,4 @@ export type { PolicyScope } from './connect-access-policy';
 export { RESOURCE_TYPE, ATTRIBUTES } from './resource-properties';
 export { IDENTITY_FIELDS } from './identity-rules';
 export type { IdentityField, IdentityManagementType } from './identity-rules';
+export * from './roster';

@@ -1,0 +1,590 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ConnectUserIdentity, ConnectUserRoster, loadRoster, Roster, RosterError, rosterConstructId } from '../../lib';
+
+const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
+const OTHER_INSTANCE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE22222';
+const MARY_ID = '87654321-2222-1234-1234-111234567891';
+const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
+
+/** Every identity value and username the failure tests use: none may appear in a message. */
+const PERSONAL = ['Mary', 'Major', 'marym', 'mmajor', 'Zoë', 'Jane', 'jdoe', '2065550142', 'example.com'];
+
+/** What `aws connect update-user-identity-info --generate-cli-skeleton` prints. */
+const CLI_SKELETON = `{
+    "IdentityInfo": {
+        "FirstName": "",
+        "LastName": "",
+        "Email": "",
+        "SecondaryEmail": "",
+        "Mobile": ""
+    },
+    "UserId": "",
+    "InstanceId": ""
+}
+`;
+
+/** What `aws connect update-user-identity-info --generate-cli-skeleton yaml-input` prints. */
+const CLI_YAML_SKELETON = `IdentityInfo: # The identity information for the user.
+  FirstName: '' # The first name.
+  LastName: '' # The last name.
+  Email: '' # The email address.
+  SecondaryEmail: '' # The user's secondary email address.
+  Mobile: '' # The user's mobile number.
+UserId: '' # [REQUIRED] The identifier of the user account.
+InstanceId: '' # [REQUIRED] The identifier of the Amazon Connect instance.
+`;
+
+/** The CLI skeleton with some fields filled in, as a user would. */
+function filledSkeleton(fill: { FirstName?: string; LastName?: string; Email?: string; Mobile?: string; UserId?: string; InstanceId?: string }) {
+  const skeleton = JSON.parse(CLI_SKELETON);
+  for (const [key, value] of Object.entries(fill)) {
+    if (key === 'UserId' || key === 'InstanceId') skeleton[key] = value;
+    else skeleton.IdentityInfo[key] = value;
+  }
+  return skeleton;
+}
+
+/** A fresh directory under the OS temp dir holding the given files. */
+function rosterDir(files: Record<string, string | object>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-test-'));
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  }
+  return dir;
+}
+
+function rosterFile(name: string, content: string | object): string {
+  return path.join(rosterDir({ [name]: content }), name);
+}
+
+/** The RosterError that loading the path throws. */
+function loadError(rosterPath: string): RosterError {
+  try {
+    loadRoster(rosterPath);
+  } catch (error) {
+    if (error instanceof RosterError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${rosterPath} to fail to load`);
+}
+
+function expectNoPersonalData(message: string): void {
+  for (const value of PERSONAL) expect(message).not.toContain(value);
+}
+
+function userId(index: number): string {
+  return `00000000-0000-4000-8000-${index.toString().padStart(12, '0')}`;
+}
+
+function synthRoster(roster: Roster): Template {
+  const stack = new Stack(new App(), 'RosterStack');
+  new ConnectUserRoster(stack, 'Roster', { roster });
+  return Template.fromStack(stack);
+}
+
+/** Logical IDs of the declared users, keyed by what names each user (never its position). */
+function userLogicalIds(template: Template): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const [logicalId, resource] of Object.entries(template.findResources('Custom::ConnectUserIdentity'))) {
+    const props = resource.Properties;
+    ids.set(`${props.InstanceId}/${props.UserId ?? `name:${props.Username}`}`, logicalId);
+  }
+  return ids;
+}
+
+describe('loadRoster: formats and shapes', () => {
+  test('loads the example YAML roster, a list of entries', () => {
+    // GIVEN the shipped example roster
+    const file = path.join(EXAMPLES, 'roster.yaml');
+
+    // WHEN it is loaded
+    const roster = loadRoster(file);
+
+    // THEN it holds the documented example user first, and an entry by Username
+    expect(roster.files).toEqual([file]);
+    expect(roster.entries[0]).toEqual({
+      file,
+      entry: 1,
+      instanceId: INSTANCE,
+      userId: MARY_ID,
+      username: undefined,
+      identityInfo: { firstName: 'Mary', lastName: 'Major', email: 'marym@example.com' },
+    });
+    expect(roster.entries.some((entry) => entry.username !== undefined && entry.userId === undefined)).toBe(true);
+  });
+
+  test('loads a --cli-input-json file unchanged: the literal CLI skeleton, some fields filled, blanks not declared', () => {
+    // GIVEN the CLI skeleton with names and IDs filled in and the rest left blank
+    const file = rosterFile(
+      'mary.json',
+      CLI_SKELETON.replace('"FirstName": ""', '"FirstName": "Mary"')
+        .replace('"LastName": ""', '"LastName": "Major"')
+        .replace('"UserId": ""', `"UserId": "${MARY_ID}"`)
+        .replace('"InstanceId": ""', `"InstanceId": "${INSTANCE}"`),
+    );
+
+    // WHEN it is loaded
+    const roster = loadRoster(file);
+
+    // THEN the blank fields are not declared
+    expect(roster.entries).toEqual([
+      { file, entry: 1, instanceId: INSTANCE, userId: MARY_ID, username: undefined, identityInfo: { firstName: 'Mary', lastName: 'Major' } },
+    ]);
+  });
+
+  test('loads a --cli-input-yaml file unchanged: the CLI YAML skeleton with its comments, some fields filled', () => {
+    // GIVEN the YAML skeleton as the CLI prints it, filled in
+    const file = rosterFile(
+      'mary.yaml',
+      CLI_YAML_SKELETON.replace("FirstName: ''", 'FirstName: Mary')
+        .replace("Mobile: ''", "Mobile: '+12065550142'")
+        .replace("UserId: ''", `UserId: ${MARY_ID}`)
+        .replace("InstanceId: ''", `InstanceId: ${INSTANCE}`),
+    );
+
+    // WHEN it is loaded
+    const roster = loadRoster(file);
+
+    // THEN the filled fields are declared, the blank ones not
+    expect(roster.entries[0].identityInfo).toEqual({ firstName: 'Mary', mobile: '+12065550142' });
+    expect(roster.entries[0].userId).toBe(MARY_ID);
+  });
+
+  test('loads a JSON list of skeletons, and a YAML single object', () => {
+    // GIVEN a JSON list and a YAML file of one entry
+    const json = rosterFile('agents.json', [
+      filledSkeleton({ FirstName: 'Mary', UserId: userId(1), InstanceId: INSTANCE }),
+      filledSkeleton({ LastName: 'Major', UserId: userId(2), InstanceId: INSTANCE }),
+    ]);
+    const yaml = rosterFile('agent.yml', `InstanceId: ${INSTANCE}\nUserId: ${userId(3)}\nIdentityInfo:\n  Email: marym@example.com\n`);
+
+    // WHEN they are loaded
+    const list = loadRoster(json);
+    const single = loadRoster(yaml);
+
+    // THEN entries are numbered from 1 in their file
+    expect(list.entries.map((entry) => [entry.entry, entry.userId])).toEqual([
+      [1, userId(1)],
+      [2, userId(2)],
+    ]);
+    expect(single.entries).toHaveLength(1);
+    expect(single.entries[0]).toMatchObject({ entry: 1, userId: userId(3), identityInfo: { email: 'marym@example.com' } });
+  });
+
+  test('loads YAML with several documents, and a YAML null as a blank field', () => {
+    // GIVEN two YAML documents, the second a list, with fields left empty after the colon
+    const file = rosterFile(
+      'agents.yaml',
+      `InstanceId: ${INSTANCE}\nUserId: ${userId(1)}\nIdentityInfo:\n  FirstName: Mary\n  Email:\n---\n` +
+        `- InstanceId: ${INSTANCE}\n  UserId: ''\n  Username: mmajor\n  IdentityInfo:\n    LastName: Major\n    Mobile: ~\n`,
+    );
+
+    // WHEN it is loaded
+    const roster = loadRoster(file);
+
+    // THEN both documents' entries are read, numbered on through the file, blanks not declared
+    expect(roster.entries.map((entry) => ({ entry: entry.entry, userId: entry.userId, username: entry.username, info: entry.identityInfo }))).toEqual([
+      { entry: 1, userId: userId(1), username: undefined, info: { firstName: 'Mary' } },
+      { entry: 2, userId: undefined, username: 'mmajor', info: { lastName: 'Major' } },
+    ]);
+  });
+
+  test('loads a directory: roster files in name order; other files, dot-files and subdirectories ignored', () => {
+    // GIVEN a directory of --cli-input-json and YAML files, and files that are not rosters
+    const dir = rosterDir({
+      'b.yaml': `- InstanceId: ${INSTANCE}\n  UserId: ${userId(2)}\n  IdentityInfo: { FirstName: B }\n`,
+      'a.json': filledSkeleton({ FirstName: 'A', UserId: userId(1), InstanceId: INSTANCE }),
+      'c.YML': `InstanceId: ${INSTANCE}\nUserId: ${userId(3)}\nIdentityInfo: { FirstName: C }\n`,
+      'README.md': '# not a roster',
+      '.#a.json': 'editor lock file, not JSON',
+      'nested/d.json': filledSkeleton({ FirstName: 'D', UserId: userId(4), InstanceId: INSTANCE }),
+    });
+
+    // WHEN it is loaded
+    const roster = loadRoster(dir);
+
+    // THEN the three roster files are read in name order
+    expect(roster.files.map((file) => path.basename(file))).toEqual(['a.json', 'b.yaml', 'c.YML']);
+    expect(roster.entries.map((entry) => entry.userId)).toEqual([userId(1), userId(2), userId(3)]);
+  });
+
+  test('loads the shipped directory of --cli-input-json files', () => {
+    // GIVEN examples/agents
+    const dir = path.join(EXAMPLES, 'agents');
+
+    // WHEN it is loaded
+    const roster = loadRoster(dir);
+
+    // THEN every file is one entry, one of them by Username in another instance
+    expect(roster.entries).toHaveLength(fs.readdirSync(dir).filter((name) => name.endsWith('.json')).length);
+    expect(roster.entries.find((entry) => entry.userId === MARY_ID)?.identityInfo).toEqual({
+      firstName: 'Mary',
+      lastName: 'Major',
+      email: 'marym@example.com',
+    });
+    expect(new Set(roster.entries.map((entry) => entry.instanceId)).size).toBe(2);
+  });
+
+  test('loads an entry whose InstanceId is an instance ARN', () => {
+    // GIVEN an entry naming its instance by ARN
+    const arn = `arn:aws:connect:eu-west-2:123456789012:instance/${INSTANCE}`;
+    const file = rosterFile('arn.json', filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID, InstanceId: arn }));
+
+    // WHEN it is loaded and declared
+    const roster = loadRoster(file);
+
+    // THEN the ARN is kept as given, and the construct ID uses the bare instance ID
+    expect(roster.entries[0].instanceId).toBe(arn);
+    expect(rosterConstructId(roster.entries[0])).toBe(`User-${INSTANCE}-${MARY_ID}`);
+  });
+});
+
+describe('loadRoster: errors', () => {
+  test('fails on an unknown key, suggesting the closest known one', () => {
+    // GIVEN a typo inside IdentityInfo, in entry 2
+    const file = rosterFile('typo.yaml', [
+      { InstanceId: INSTANCE, UserId: userId(1), IdentityInfo: { FirstName: 'Jane' } },
+      { InstanceId: INSTANCE, UserId: MARY_ID, IdentityInfo: { Fristname: 'Mary', LastName: 'Major' } },
+    ]);
+
+    // WHEN it is loaded
+    const error = loadError(file);
+
+    // THEN the file, entry, UserId and field are named, with the suggestion
+    expect(error.problems).toHaveLength(1);
+    expect(error.message).toContain(`${file}: entry 2 (UserId ${MARY_ID}): IdentityInfo.Fristname is not a field of IdentityInfo; did you mean FirstName?`);
+    expectNoPersonalData(error.message);
+  });
+
+  test('fails on unknown top-level keys: an identity field out of place, a camel-cased key, an unknown one', () => {
+    // GIVEN keys in the construct's spelling and at the wrong level
+    const file = rosterFile('keys.json', {
+      instanceId: INSTANCE,
+      UserId: MARY_ID,
+      FirstName: 'Mary',
+      Phone: '+12065550142',
+      IdentityInfo: { LastName: 'Major' },
+    });
+
+    // WHEN it is loaded
+    const error = loadError(file);
+
+    // THEN each key is reported with where it belongs
+    expect(error.message).toContain('entry 1 (UserId 87654321-2222-1234-1234-111234567891): instanceId is not a key of an entry; did you mean InstanceId? (keys are case-sensitive)');
+    expect(error.message).toContain('FirstName is not a key of an entry: it belongs inside IdentityInfo, as IdentityInfo.FirstName');
+    expect(error.message).toContain('Phone is not a key of an entry; the keys of an entry are IdentityInfo, UserId, Username, InstanceId');
+    // The misspelt instanceId does not count as InstanceId.
+    expect(error.message).toContain('InstanceId is required');
+    expectNoPersonalData(error.message);
+  });
+
+  test('fails on a missing InstanceId, naming file, entry and field', () => {
+    // GIVEN the skeleton with InstanceId left blank
+    const file = rosterFile('no-instance.json', filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID }));
+
+    // WHEN it is loaded
+    const error = loadError(file);
+
+    // THEN
+    expect(error.problems).toEqual([
+      expect.objectContaining({ file, entry: 1, field: 'InstanceId', subject: `UserId ${MARY_ID}` }),
+    ]);
+    expect(error.message).toContain(`${file}: entry 1 (UserId ${MARY_ID}): InstanceId is required`);
+  });
+
+  test('fails on neither UserId nor Username, and on both', () => {
+    // GIVEN an entry with neither (the skeleton's UserId left blank) and one with both
+    const file = rosterFile('users.json', [
+      filledSkeleton({ FirstName: 'Mary', InstanceId: INSTANCE }),
+      { ...filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID, InstanceId: INSTANCE }), Username: 'mmajor' },
+    ]);
+
+    // WHEN it is loaded
+    const error = loadError(file);
+
+    // THEN both are named, without the username
+    expect(error.message).toContain(`${file}: entry 1: UserId is required: give the user ID, or the Username to look it up by`);
+    expect(error.message).toContain(`${file}: entry 2 (UserId ${MARY_ID}, Username given): UserId and Username are both given`);
+    expectNoPersonalData(error.message);
+  });
+
+  test('fails on the same user twice, by UserId across files and by Username, naming both entries', () => {
+    // GIVEN Mary in two files (once by instance ARN), and a username declared twice in one file
+    const dir = rosterDir({
+      '1.json': filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID, InstanceId: INSTANCE }),
+      '2.yaml': [
+        { InstanceId: INSTANCE, Username: 'mmajor', IdentityInfo: { LastName: 'Major' } },
+        { InstanceId: `arn:aws:connect:us-east-1:123456789012:instance/${INSTANCE}`, UserId: MARY_ID, IdentityInfo: { LastName: 'Major' } },
+        { InstanceId: INSTANCE, Username: 'mmajor', IdentityInfo: { FirstName: 'Mary' } },
+        // The same UserId in another instance is another user.
+        { InstanceId: OTHER_INSTANCE, UserId: MARY_ID, IdentityInfo: { FirstName: 'Mary' } },
+      ],
+    });
+
+    // WHEN it is loaded
+    const error = loadError(dir);
+
+    // THEN each duplicate names the later entry and the earlier one
+    const first = path.join(dir, '1.json');
+    const second = path.join(dir, '2.yaml');
+    expect(error.problems).toHaveLength(2);
+    expect(error.message).toContain(`${second}: entry 2 (UserId ${MARY_ID}): UserId declares the same user as entry 1 of ${first}`);
+    expect(error.message).toContain(`${second}: entry 3 (Username given): Username declares the same user as entry 1 of ${second}`);
+    expectNoPersonalData(error.message);
+  });
+
+  test('fails on entries and files that are not objects or lists', () => {
+    // GIVEN a list holding a string and a list, a file holding a number, and an empty file
+    const dir = rosterDir({
+      'a.json': [filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID, InstanceId: INSTANCE }), 'Mary Major', ['x']],
+      'b.yaml': '42\n',
+      'c.json': '',
+      'd.yaml': `InstanceId: ${INSTANCE}\nUserId: ${userId(1)}\nIdentityInfo: [Mary, Major]\n`,
+    });
+
+    // WHEN it is loaded
+    const error = loadError(dir);
+
+    // THEN each is named, without its content
+    expect(error.message).toContain(`${path.join(dir, 'a.json')}: entry 2: must be an object, not a string`);
+    expect(error.message).toContain(`${path.join(dir, 'a.json')}: entry 3: must be an object, not a list`);
+    expect(error.message).toContain(`${path.join(dir, 'b.yaml')}: must hold one entry object or a list of them, not a number`);
+    expect(error.message).toContain(`${path.join(dir, 'c.json')}: is empty`);
+    expect(error.message).toContain(`${path.join(dir, 'd.yaml')}: entry 1 (UserId ${userId(1)}): IdentityInfo must be an object of FirstName`);
+    expect(error.problems).toHaveLength(5);
+    expectNoPersonalData(error.message);
+  });
+
+  test('fails on unparseable JSON and YAML, with a line and column and without quoting the text', () => {
+    // GIVEN a JSON file with an unquoted value and a YAML file with a bad indent
+    const dir = rosterDir({
+      'broken.json': `{\n  "IdentityInfo": { "FirstName": Mary },\n  "UserId": "${MARY_ID}"\n}\n`,
+      'trailing.json': `{ "UserId": "${MARY_ID}", }`,
+      'broken.yaml': `InstanceId: ${INSTANCE}\nIdentityInfo:\n  FirstName: Mary\n LastName: Major\n`,
+    });
+
+    // WHEN it is loaded
+    const error = loadError(dir);
+
+    // THEN every file is reported, with where it breaks
+    expect(error.message).toContain(`${path.join(dir, 'broken.json')}: is not valid JSON (Unexpected token, at line 2, column 34)`);
+    expect(error.message).toMatch(new RegExp(`${escape(path.join(dir, 'trailing.json'))}: is not valid JSON \\(.*, at line 1, column \\d+\\)`));
+    expect(error.message).toMatch(new RegExp(`${escape(path.join(dir, 'broken.yaml'))}: is not valid YAML: .*at line 4, column \\d+`));
+    expectNoPersonalData(error.message);
+  });
+
+  test('fails on every validation rule of the construct, naming each field', () => {
+    // GIVEN values that break the construct's rules (a decomposed name, a bad email, a bad mobile, ...)
+    const file = rosterFile('rules.yaml', [
+      {
+        InstanceId: INSTANCE,
+        UserId: MARY_ID,
+        IdentityInfo: {
+          FirstName: 'Zoe\u0308',
+          LastName: 'M'.repeat(301),
+          Email: 'marym at example.com',
+          SecondaryEmail: 'marym@example',
+          Mobile: '2065550142',
+        },
+      },
+      { InstanceId: 'instance/with/slashes', UserId: 'user id', IdentityInfo: { FirstName: 'Mary' } },
+      { InstanceId: INSTANCE, Username: 'm major!', IdentityInfo: { FirstName: 'Mary' } },
+    ]);
+
+    // WHEN it is loaded
+    const error = loadError(file);
+
+    // THEN each rule's message names its field, and none repeats the value
+    expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.FirstName is not in Unicode Normalization Form C`);
+    expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.LastName is 301 characters long; at most 300 are allowed`);
+    expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.Email does not look like an email address`);
+    expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.SecondaryEmail does not match the API pattern`);
+    expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.Mobile is not an E.164 number`);
+    expect(error.message).toContain('entry 2 (UserId given): InstanceId must be 1 to 100 characters');
+    expect(error.message).toContain('entry 2 (UserId given): UserId must be 1 to 256 characters');
+    expect(error.message).toContain('entry 3 (Username given): Username must be 1 to 100 characters');
+    expect(error.problems).toHaveLength(8);
+    expectNoPersonalData(error.message);
+    expect(error.message).not.toContain('user id');
+    expect(error.message).not.toContain('m major!');
+  });
+
+  test('fails on a YAML mobile number left unquoted, and on an entry that declares no field', () => {
+    // GIVEN an unquoted mobile (read as a number) and the bare CLI YAML skeleton with only IDs filled
+    const dir = rosterDir({
+      'a.yaml': `InstanceId: ${INSTANCE}\nUserId: ${userId(1)}\nIdentityInfo:\n  Mobile: +12065550142\n`,
+      'b.yaml': CLI_YAML_SKELETON.replace("UserId: ''", `UserId: ${userId(2)}`).replace("InstanceId: ''", `InstanceId: ${INSTANCE}`),
+    });
+
+    // WHEN it is loaded
+    const error = loadError(dir);
+
+    // THEN
+    expect(error.message).toContain(`${path.join(dir, 'a.yaml')}: entry 1 (UserId ${userId(1)}): IdentityInfo.Mobile must be a string, not a number; quote it in YAML`);
+    expect(error.message).toContain(`${path.join(dir, 'b.yaml')}: entry 1 (UserId ${userId(2)}): IdentityInfo declares no field`);
+    expect(error.problems).toHaveLength(2);
+    expectNoPersonalData(error.message);
+  });
+
+  test('fails with every problem of every file at once', () => {
+    // GIVEN problems in three files
+    const dir = rosterDir({
+      'a.json': filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID }),
+      'b.yaml': `- InstanceId: ${INSTANCE}\n  UserId: ${userId(1)}\n  IdentityInfo: { Fristname: Jane }\n`,
+      'c.json': '{',
+    });
+
+    // WHEN it is loaded
+    const error = loadError(dir);
+
+    // THEN one error lists them all, one per line, in file order
+    expect(error.problems.map((problem) => path.basename(problem.file))).toEqual(['a.json', 'b.yaml', 'c.json']);
+    expect(error.message.split('\n')).toHaveLength(4);
+    expect(error.message.split('\n')[0]).toBe(`The roster ${dir} has 3 problems; nothing is declared from a roster with errors:`);
+  });
+
+  test('fails on a path that does not exist, a directory with no roster file, a file of another kind, an empty roster', () => {
+    // GIVEN
+    const dir = rosterDir({ 'notes.txt': 'x', 'agents.csv': 'a,b' });
+    const emptyList = rosterFile('empty.json', []);
+
+    // WHEN / THEN
+    expect(loadError(path.join(dir, 'missing.yaml')).message).toContain('missing.yaml: does not exist');
+    expect(loadError(dir).message).toContain(`${dir}: holds no roster file`);
+    expect(loadError(path.join(dir, 'agents.csv')).message).toContain('agents.csv: is not a roster file: its name must end in .json, .yaml, .yml');
+    expect(loadError(emptyList).message).toContain(`${emptyList}: holds no entries`);
+  });
+});
+
+describe('ConnectUserRoster', () => {
+  test('declares the example roster with one handler, by UserId and by Username', () => {
+    // GIVEN the example roster
+    const roster = loadRoster(path.join(EXAMPLES, 'roster.yaml'));
+
+    // WHEN it is synthesized
+    const template = synthRoster(roster);
+
+    // THEN every entry is a user, Mary Major among them
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('Custom::ConnectUserIdentity', roster.entries.length);
+    template.hasResourceProperties('Custom::ConnectUserIdentity', {
+      InstanceId: INSTANCE,
+      UserId: MARY_ID,
+      IdentityInfo: { FirstName: 'Mary', LastName: 'Major', Email: 'marym@example.com' },
+    });
+  });
+
+  test('gives construct IDs that hold no username', () => {
+    // GIVEN an entry by Username
+    const roster = loadRoster(rosterFile('byname.json', { InstanceId: INSTANCE, Username: 'mmajor', IdentityInfo: { FirstName: 'Mary' } }));
+
+    // WHEN it is synthesized
+    const template = synthRoster(roster);
+
+    // THEN the construct ID is a hash of instance and username, and no logical ID shows the username
+    expect(rosterConstructId(roster.entries[0])).toMatch(new RegExp(`^UserByName-${INSTANCE}-[0-9a-f]{12}$`));
+    for (const logicalId of Object.keys(template.toJSON().Resources)) expect(logicalId.toLowerCase()).not.toContain('mmajor');
+  });
+
+  test('keeps every user\'s logical ID when the roster is reordered and an entry is added', () => {
+    // GIVEN a roster, and the same roster reordered with one user added
+    const entries = [
+      { InstanceId: INSTANCE, UserId: userId(1), IdentityInfo: { FirstName: 'A' } },
+      { InstanceId: INSTANCE, Username: 'mmajor', IdentityInfo: { FirstName: 'B' } },
+      { InstanceId: OTHER_INSTANCE, UserId: userId(3), IdentityInfo: { FirstName: 'C' } },
+    ];
+    const before = loadRoster(rosterFile('roster.json', entries));
+    const after = loadRoster(
+      rosterFile('roster.json', [
+        { InstanceId: INSTANCE, UserId: userId(0), IdentityInfo: { FirstName: 'New' } },
+        entries[2],
+        entries[0],
+        entries[1],
+      ]),
+    );
+
+    // WHEN both are synthesized
+    const idsBefore = userLogicalIds(synthRoster(before));
+    const idsAfter = userLogicalIds(synthRoster(after));
+
+    // THEN the original users keep their logical IDs, and the new one has its own
+    expect(idsBefore.size).toBe(3);
+    for (const [user, logicalId] of idsBefore) expect(idsAfter.get(user)).toBe(logicalId);
+    expect(idsAfter.size).toBe(4);
+    expect(new Set(idsAfter.values()).size).toBe(4);
+  });
+
+  test('declares 300 agents in one stack with one handler function', () => {
+    // GIVEN a roster of 300 agents, a tenth of them by Username
+    const entries = Array.from({ length: 300 }, (_, index) => ({
+      InstanceId: INSTANCE,
+      ...(index % 10 === 0 ? { Username: `agent${index}` } : { UserId: userId(index) }),
+      IdentityInfo: { FirstName: `First${index}`, LastName: `Last${index}`, Email: `agent${index}@example.com` },
+    }));
+    const roster = loadRoster(rosterFile('agents.json', entries));
+
+    // WHEN it is synthesized
+    const template = synthRoster(roster);
+
+    // THEN there is one function and one custom resource per agent
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('Custom::ConnectUserIdentity', 300);
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThan(500);
+  });
+
+  test('declares users of several instances, granting the handler rights in each', () => {
+    // GIVEN users in two instances, one by Username
+    const roster = loadRoster(
+      rosterFile('two.yaml', [
+        { InstanceId: INSTANCE, UserId: MARY_ID, IdentityInfo: { FirstName: 'Mary' } },
+        { InstanceId: OTHER_INSTANCE, UserId: MARY_ID, IdentityInfo: { FirstName: 'Mary' } },
+        { InstanceId: OTHER_INSTANCE, Username: 'jdoe', IdentityInfo: { FirstName: 'Jane' } },
+      ]),
+    );
+
+    // WHEN it is synthesized
+    const template = synthRoster(roster);
+
+    // THEN each instance has its users, and the role's policy names both instances
+    template.resourceCountIs('Custom::ConnectUserIdentity', 3);
+    template.hasResourceProperties('Custom::ConnectUserIdentity', { InstanceId: INSTANCE, UserId: MARY_ID });
+    template.hasResourceProperties('Custom::ConnectUserIdentity', { InstanceId: OTHER_INSTANCE, UserId: MARY_ID });
+    template.hasResourceProperties('Custom::ConnectUserIdentity', { InstanceId: OTHER_INSTANCE, Username: 'jdoe' });
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Role'));
+    expect(policies).toContain(`instance/${INSTANCE}/agent/${MARY_ID}`);
+    expect(policies).toContain(`instance/${OTHER_INSTANCE}/agent/${MARY_ID}`);
+    expect(policies).toContain('connect:SearchUsers');
+  });
+
+  test('fails to synthesize a user declared both in a roster and by hand', () => {
+    // GIVEN Mary in a roster and as a ConnectUserIdentity of the same stack
+    const roster = loadRoster(rosterFile('mary.json', filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID, InstanceId: INSTANCE })));
+    const stack = new Stack(new App(), 'RosterStack');
+    new ConnectUserRoster(stack, 'Roster', { roster });
+    new ConnectUserIdentity(stack, 'Mary', { instanceId: INSTANCE, userId: MARY_ID, identityInfo: { lastName: 'Major' } });
+
+    // WHEN / THEN
+    expect(() => Template.fromStack(stack)).toThrow(/entry 1 \(UserId 87654321-2222-1234-1234-111234567891\): declares a user that this stack also declares in the ConnectUserIdentity at RosterStack\/Mary/);
+  });
+
+  test('fails on a hand-built roster that declares a user twice', () => {
+    // GIVEN a roster built in code with the same user twice
+    const entry = { file: 'code', entry: 1, instanceId: INSTANCE, userId: MARY_ID, identityInfo: { firstName: 'Mary' } };
+    const stack = new Stack(new App(), 'RosterStack');
+
+    // WHEN / THEN
+    expect(() => new ConnectUserRoster(stack, 'Roster', { roster: { files: [], entries: [entry, { ...entry, entry: 2 }] } })).toThrow(
+      /code: entry 2 \(UserId 87654321-2222-1234-1234-111234567891\): UserId declares the same user as entry 1 of code/,
+    );
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
