@@ -170,6 +170,18 @@ export async function syncUserIdentity(
   if (changedFields.length === 0) {
     return { instanceId, userId, userArn, changedFields, wrote: false, calls: progress.calls };
   }
+  // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse the
+  // whole record, so say which undeclared field is at fault instead of blaming the declaration.
+  const heldProblems = validateIdentityInfo(record, { identityManagementType: type }).filter(
+    (problem) => props.IdentityInfo[problem.field as IdentityField] === undefined,
+  );
+  if (heldProblems.length > 0) {
+    throw new DeclarationError(
+      `${subject}: ${heldProblems
+        .map((problem) => `the value Connect holds for ${problem.field} (not declared here) ${problem.message}; declare ${problem.field} to replace it`)
+        .join('; ')}`,
+    );
+  }
   await call(
     'UpdateUserIdentityInfo',
     () =>

@@ -221,3 +221,17 @@ describe('mergeIdentity', () => {
     expect(record).toEqual({ FirstName: 'Mary', LastName: 'Major', SecondaryEmail: 'm@example.org' });
   });
 });
+
+describe('held values', () => {
+  test('fails, naming the undeclared field, when a value Connect holds would be refused', async () => {
+    // GIVEN a user whose stored Mobile lacks its "+"
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED', { ...HELD, Mobile: '4930123456' });
+    // WHEN only the last name is declared anew
+    const attempt = syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { LastName: 'Major-Smith' } }, budget(), progress());
+    // THEN nothing is written, and the Reason points at Mobile without its value
+    await expect(attempt).rejects.toThrow('the value Connect holds for Mobile (not declared here) is not an E.164 number');
+    await expect(attempt).rejects.not.toThrow(/4930123456/);
+    expect(connect.commandCalls(UpdateUserIdentityInfoCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * The driver finds the handler code a synthesized template deploys, by the same links CloudFormation
+ * and the CDK CLI follow, and reports a handler that never ends as silence.
+ */
+import { App, CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { CloudFormationDriver, customResourcesOf, handlerAssetFromAssembly, SilenceError } from './cloudformation-driver';
+
+const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'handler', 'index.js');
+let workDir: string;
+
+beforeAll(() => {
+  workDir = mkdtempSync(path.join(tmpdir(), 'cfn-driver-'));
+});
+
+afterAll(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+test('handlerAssetFromAssembly follows the ServiceToken to the staged bundle', () => {
+  // GIVEN a synthesized stack whose custom resources are served by a function with the bundled handler
+  const outdir = path.join(workDir, 'cdk.out');
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Tiny');
+  const fn = new lambda.Function(stack, 'Handler', {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromAsset(path.dirname(BUNDLE)),
+    timeout: Duration.minutes(2),
+  });
+  for (const id of ['First', 'Second']) {
+    new CustomResource(stack, id, {
+      serviceToken: fn.functionArn,
+      resourceType: 'Custom::ConnectUserIdentity',
+      properties: { InstanceId: 'instance-1', UserId: `user-${id}`, IdentityInfo: { LastName: 'Doe' } },
+    });
+  }
+  app.synth();
+
+  // WHEN the driver looks for the handler and the custom resources
+  const asset = handlerAssetFromAssembly(outdir, 'Tiny');
+  const resources = customResourcesOf(outdir, 'Tiny');
+
+  // THEN it finds the staged copy of the bundle, and both resources without their ServiceToken
+  expect(asset.entry).toBe(path.join(outdir, `asset.${asset.hash}`, 'index.js'));
+  expect(readFileSync(asset.entry, 'utf8')).toBe(readFileSync(BUNDLE, 'utf8'));
+  expect(asset.functionProperties).toMatchObject({ Handler: 'index.handler', Timeout: 120 });
+  expect(resources.map((resource) => resource.logicalId)).toEqual([expect.stringMatching(/^First/), expect.stringMatching(/^Second/)]);
+  expect(resources[0].properties).toEqual({ InstanceId: 'instance-1', UserId: 'user-First', IdentityInfo: { LastName: 'Doe' } });
+});
+
+test.each(['isolated', 'in-process'] as const)('fails with SilenceError when the handler never ends (%s)', async (mode) => {
+  // GIVEN a handler that logs, then never settles; in its own process a timer keeps it alive, as a hung
+  // socket would (with nothing left to wait for, the process would end, which the driver reports as 'crashed')
+  const hanging = path.join(workDir, `hanging-${mode}.js`);
+  const keepAlive = mode === 'isolated' ? 'setInterval(() => {}, 1000);' : '';
+  writeFileSync(hanging, `exports.handler = () => { console.log('started'); ${keepAlive} return new Promise(() => {}); };\n`);
+  const driver = new CloudFormationDriver({ handlerPath: hanging, environment: {}, timeoutMs: 500, graceMs: 200 });
+  await driver.start();
+
+  // WHEN it is invoked
+  const error = await driver.invoke(driver.createEvent('Hanging', {}), { mode }).catch((caught: unknown) => caught);
+  await driver.stop();
+
+  // THEN the invocation is reported as silence, with what the handler wrote
+  expect(error).toBeInstanceOf(SilenceError);
+  expect((error as SilenceError).output).toContain('started');
+});

@@ -1,0 +1,551 @@
+/**
+ * Plays CloudFormation for end-to-end tests: builds real-shaped custom-resource events, invokes the
+ * bundled handler the way Lambda would (a context whose remaining time counts down, a hard timeout),
+ * and records what arrives at the event's ResponseURL, a local endpoint standing in for the pre-signed
+ * S3 URL.
+ *
+ * Two ways to invoke:
+ * - 'isolated': every invocation in a fresh Node process (a cold Lambda container), with its own
+ *   module instance, SDK clients and caches; everything it writes to stdout/stderr is captured.
+ * - 'in-process': the bundle is required once and reused (a warm container). It is loaded through the
+ *   test's module registry, so a test file has ONE such instance: its SDK client keeps the endpoint of
+ *   the first invocation, so use one emulator per test file. Output is captured by patching
+ *   process.stdout/stderr.write and console while an invocation runs; the output of concurrent
+ *   in-process invocations is therefore shared between them.
+ *
+ * An invocation that has not ended by the Lambda timeout plus a small grace is "silence": the promise
+ * rejects with a {@link SilenceError}, and an isolated process is killed.
+ */
+import type {
+  CloudFormationCustomResourceCreateEvent,
+  CloudFormationCustomResourceDeleteEvent,
+  CloudFormationCustomResourceEvent,
+  CloudFormationCustomResourceUpdateEvent,
+} from 'aws-lambda';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { format } from 'node:util';
+
+export const RESOURCE_TYPE = 'Custom::ConnectUserIdentity';
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+
+export type InvocationMode = 'in-process' | 'isolated';
+
+/** The JSON document a handler PUTs to the ResponseURL. */
+export interface ResponseDocument {
+  readonly Status: 'SUCCESS' | 'FAILED';
+  readonly Reason?: string;
+  readonly PhysicalResourceId: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly LogicalResourceId: string;
+  readonly NoEcho?: boolean;
+  readonly Data?: Record<string, string>;
+}
+
+/** One PUT received at a ResponseURL. */
+export interface RecordedPut {
+  /** The RequestId the URL was issued for. */
+  readonly requestId: string;
+  readonly contentType: string | undefined;
+  readonly raw: string;
+  /** The parsed body; undefined if it was not JSON. */
+  readonly body: ResponseDocument | undefined;
+  /** What the endpoint answered: 200, or an injected/enforced failure. */
+  readonly status: number;
+  readonly receivedAt: number;
+}
+
+/** The outcome of one invocation. */
+export interface Invocation {
+  readonly event: CloudFormationCustomResourceEvent;
+  readonly mode: InvocationMode;
+  /** 'returned' or 'threw' as Lambda would see it; 'crashed' when the process ended without either. */
+  readonly outcome: 'returned' | 'threw' | 'crashed';
+  readonly error?: { readonly name: string; readonly message: string };
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout and stderr together, in the order they were written (as CloudWatch Logs would hold them). */
+  readonly output: string;
+  readonly durationMs: number;
+  /** Every PUT to this event's ResponseURL, in order, delivered or not. */
+  readonly puts: RecordedPut[];
+  /** The answer CloudFormation took: the body of the first PUT answered with 200, if any. */
+  readonly answer: ResponseDocument | undefined;
+}
+
+/** The handler did not end within the Lambda timeout plus grace: a test failure. */
+export class SilenceError extends Error {
+  constructor(
+    readonly event: CloudFormationCustomResourceEvent,
+    readonly afterMs: number,
+    readonly output: string,
+    readonly puts: RecordedPut[],
+  ) {
+    super(
+      `silence: the handler did not end ${event.RequestType} of ${event.LogicalResourceId} within ${afterMs} ms ` +
+        `(${puts.length} PUT(s) to the ResponseURL). Output so far:\n${output.slice(-4_000)}`,
+    );
+    this.name = 'SilenceError';
+  }
+}
+
+export interface CloudFormationDriverOptions {
+  /** The bundled handler file (index.js, exporting `handler`), e.g. from {@link handlerAssetFromAssembly}. */
+  readonly handlerPath: string;
+  /** Environment the handler runs with, e.g. `emulator.environment()`. */
+  readonly environment: Record<string, string>;
+  /** @default 'ConnectUserIdentityE2E' */
+  readonly stackName?: string;
+  /** The Lambda timeout, when an invocation does not give one. @default 30_000 */
+  readonly timeoutMs?: number;
+  /** How many ms past the Lambda timeout an invocation may take before it counts as silence. @default 1_000 */
+  readonly graceMs?: number;
+  /**
+   * Refuse (403 SignatureDoesNotMatch) a PUT with a non-empty Content-Type, as S3 does for a URL signed
+   * without one. @default true
+   */
+  readonly strictContentType?: boolean;
+}
+
+export interface InvokeOptions {
+  /** @default 'isolated' */
+  readonly mode?: InvocationMode;
+  /** The Lambda timeout for this invocation. @default the driver's */
+  readonly timeoutMs?: number;
+}
+
+export type Properties = Record<string, unknown>;
+
+export class CloudFormationDriver {
+  /** Every PUT received, for any event. */
+  readonly puts: RecordedPut[] = [];
+
+  readonly stackName: string;
+  readonly stackId: string;
+  readonly serviceToken: string;
+
+  private readonly options: CloudFormationDriverOptions;
+  private server?: http.Server;
+  private baseUrl?: string;
+  private failuresLeft: number[] = [];
+  private readonly children = new Set<ChildProcess>();
+  private inProcessHandler?: (event: unknown, context: unknown) => Promise<void>;
+
+  constructor(options: CloudFormationDriverOptions) {
+    this.options = options;
+    this.stackName = options.stackName ?? 'ConnectUserIdentityE2E';
+    this.stackId = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${this.stackName}/${randomUUID()}`;
+    this.serviceToken = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.stackName}-ConnectUserIdentityHandler`;
+  }
+
+  /** Starts the ResponseURL endpoint on 127.0.0.1. */
+  async start(): Promise<void> {
+    const server = http.createServer((request, response) => this.record(request, response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  /** Stops the endpoint and kills any isolated invocation still running. */
+  async stop(): Promise<void> {
+    for (const child of this.children) child.kill('SIGKILL');
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  /** Answers the next `count` PUTs with `status` instead of accepting them. */
+  failNextAnswers(count = 1, status = 500): void {
+    this.failuresLeft.push(...Array<number>(count).fill(status));
+  }
+
+  // ---- events ----
+
+  createEvent(logicalId: string, properties: Properties): CloudFormationCustomResourceCreateEvent {
+    return { RequestType: 'Create', ...this.common(logicalId, properties) };
+  }
+
+  updateEvent(
+    logicalId: string,
+    physicalResourceId: string,
+    properties: Properties,
+    oldProperties: Properties,
+  ): CloudFormationCustomResourceUpdateEvent {
+    return {
+      RequestType: 'Update',
+      ...this.common(logicalId, properties),
+      PhysicalResourceId: physicalResourceId,
+      OldResourceProperties: { ServiceToken: this.serviceToken, ...oldProperties },
+    };
+  }
+
+  deleteEvent(logicalId: string, physicalResourceId: string, properties: Properties): CloudFormationCustomResourceDeleteEvent {
+    return { RequestType: 'Delete', ...this.common(logicalId, properties), PhysicalResourceId: physicalResourceId };
+  }
+
+  private common(logicalId: string, properties: Properties) {
+    const requestId = randomUUID();
+    return {
+      ServiceToken: this.serviceToken,
+      ResponseURL: this.responseUrl(logicalId, requestId),
+      StackId: this.stackId,
+      RequestId: requestId,
+      LogicalResourceId: logicalId,
+      ResourceType: RESOURCE_TYPE,
+      // CloudFormation includes the ServiceToken among the properties it sends.
+      ResourceProperties: { ServiceToken: this.serviceToken, ...properties },
+    };
+  }
+
+  /** Shaped like CloudFormation's pre-signed S3 URL: `<StackId>|<LogicalId>|<RequestId>`, signed query. */
+  private responseUrl(logicalId: string, requestId: string): string {
+    if (!this.baseUrl) throw new Error('the driver is not started');
+    const key = encodeURIComponent(`${this.stackId}|${logicalId}|${requestId}`);
+    const expires = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+    return (
+      `${this.baseUrl}/${key}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=${expires}&X-Amz-Expires=7200` +
+      `&X-Amz-SignedHeaders=host&X-Amz-Credential=AKIAEXAMPLE%2F${REGION}%2Fs3%2Faws4_request&X-Amz-Signature=${randomBytes(32).toString('hex')}`
+    );
+  }
+
+  private record(request: http.IncomingMessage, response: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const key = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname.slice(1));
+      const contentType = request.headers['content-type'];
+      let status = 200;
+      if (request.method !== 'PUT') status = 405;
+      else if (this.options.strictContentType !== false && contentType) status = 403;
+      else status = this.failuresLeft.shift() ?? 200;
+      let body: ResponseDocument | undefined;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = undefined;
+      }
+      this.puts.push({ requestId: key.split('|').pop() ?? '', contentType, raw, body, status, receivedAt: Date.now() });
+      response.writeHead(status, { 'content-type': 'application/xml' });
+      response.end(status === 200 ? '' : `<Error><Code>${status === 403 ? 'SignatureDoesNotMatch' : 'InternalError'}</Code></Error>`);
+    });
+  }
+
+  // ---- invocation ----
+
+  /** Invokes the handler with an event; rejects with {@link SilenceError} if it does not end in time. */
+  async invoke(event: CloudFormationCustomResourceEvent, options: InvokeOptions = {}): Promise<Invocation> {
+    const mode = options.mode ?? 'isolated';
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000;
+    const run = mode === 'isolated' ? this.invokeIsolated(event, timeoutMs) : this.invokeInProcess(event, timeoutMs);
+    const result = await run;
+    const puts = this.puts.filter((put) => put.requestId === event.RequestId);
+    return { event, mode, ...result, puts, answer: puts.find((put) => put.status === 200)?.body };
+  }
+
+  private lambdaEnvironment(): Record<string, string> {
+    return {
+      AWS_LAMBDA_FUNCTION_NAME: `${this.stackName}-ConnectUserIdentityHandler`,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+      LAMBDA_TASK_ROOT: path.dirname(this.options.handlerPath),
+      // No shared config or credentials files: the handler gets only what it is given.
+      AWS_CONFIG_FILE: path.join(path.dirname(this.options.handlerPath), '.no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(path.dirname(this.options.handlerPath), '.no-aws-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...this.options.environment,
+    };
+  }
+
+  private hardTimeout(timeoutMs: number): number {
+    return timeoutMs + (this.options.graceMs ?? 1_000);
+  }
+
+  private async invokeInProcess(event: CloudFormationCustomResourceEvent, timeoutMs: number): Promise<InvocationRun> {
+    if (!this.inProcessHandler) {
+      Object.assign(process.env, this.lambdaEnvironment());
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      this.inProcessHandler = require(this.options.handlerPath).handler;
+    }
+    const handler = this.inProcessHandler!;
+    const streams = { stdout: '', stderr: '', output: '' };
+    const stopCapture = captureOutput((stream, text) => {
+      streams[stream] += text;
+      streams.output += text;
+    });
+    const startedAt = Date.now();
+    const deadline = startedAt + timeoutMs;
+    const context = lambdaContext(this.stackName, deadline);
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<'silence'>((resolve) => {
+      timer = setTimeout(() => resolve('silence'), this.hardTimeout(timeoutMs));
+    });
+    try {
+      const ended = await Promise.race([
+        handler(event, context).then(
+          () => ({ outcome: 'returned' as const }),
+          (error: unknown) => ({ outcome: 'threw' as const, error: describeError(error) }),
+        ),
+        silence,
+      ]);
+      if (ended === 'silence') {
+        throw new SilenceError(event, this.hardTimeout(timeoutMs), streams.output, this.putsFor(event));
+      }
+      return { ...ended, ...streams, durationMs: Date.now() - startedAt };
+    } finally {
+      clearTimeout(timer);
+      stopCapture();
+    }
+  }
+
+  private invokeIsolated(event: CloudFormationCustomResourceEvent, timeoutMs: number): Promise<InvocationRun> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', RUNNER], {
+        env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...this.lambdaEnvironment() },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+      this.children.add(child);
+      const streams = { stdout: '', stderr: '', output: '' };
+      for (const stream of ['stdout', 'stderr'] as const) {
+        child[stream]!.setEncoding('utf8').on('data', (text: string) => {
+          streams[stream] += text;
+          streams.output += text;
+        });
+      }
+      let startedAt = Date.now();
+      let finished: { outcome: 'returned' | 'threw'; error?: { name: string; message: string }; durationMs: number } | undefined;
+      let silent = false;
+      // Loading the bundle (the Lambda init phase) does not count against the timeout, but is bounded too.
+      let timer = setTimeout(() => onSilence(), 15_000);
+      const onSilence = () => {
+        silent = true;
+        child.kill('SIGKILL');
+      };
+      child.on('message', (message: RunnerMessage) => {
+        if (message.type === 'started') {
+          startedAt = Date.now();
+          clearTimeout(timer);
+          timer = setTimeout(onSilence, this.hardTimeout(timeoutMs));
+        } else {
+          finished = { outcome: message.outcome, error: message.error, durationMs: Date.now() - startedAt };
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        this.children.delete(child);
+        if (silent) return reject(new SilenceError(event, this.hardTimeout(timeoutMs), streams.output, this.putsFor(event)));
+        if (finished) return resolve({ ...finished, ...streams });
+        resolve({
+          outcome: 'crashed',
+          error: { name: 'ProcessExit', message: `the handler process ended with ${signal ?? `code ${code}`}` },
+          ...streams,
+          durationMs: Date.now() - startedAt,
+        });
+      });
+      child.send({ handlerPath: this.options.handlerPath, event, timeoutMs, functionName: `${this.stackName}-ConnectUserIdentityHandler` });
+    });
+  }
+
+  private putsFor(event: CloudFormationCustomResourceEvent): RecordedPut[] {
+    return this.puts.filter((put) => put.requestId === event.RequestId);
+  }
+}
+
+type InvocationRun = Pick<Invocation, 'outcome' | 'error' | 'stdout' | 'stderr' | 'output' | 'durationMs'>;
+
+type RunnerMessage =
+  | { type: 'started' }
+  | { type: 'finished'; outcome: 'returned' | 'threw'; error?: { name: string; message: string } };
+
+/**
+ * The isolated runner, run with `node -e`: loads the bundle (init), then invokes the handler once with
+ * a Lambda-like context, reports the outcome over IPC and exits, as a container that is never reused.
+ */
+const RUNNER = `
+process.once('message', async ({ handlerPath, event, timeoutMs, functionName }) => {
+  const { handler } = require(handlerPath);
+  const deadline = Date.now() + timeoutMs;
+  const context = {
+    functionName,
+    functionVersion: '$LATEST',
+    awsRequestId: require('node:crypto').randomUUID(),
+    memoryLimitInMB: '128',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  process.send({ type: 'started' });
+  let message;
+  try {
+    await handler(event, context);
+    message = { type: 'finished', outcome: 'returned' };
+  } catch (error) {
+    message = { type: 'finished', outcome: 'threw', error: { name: String(error && error.name), message: String(error && error.message) } };
+  }
+  process.send(message, () => process.exit(0));
+});
+`;
+
+function lambdaContext(stackName: string, deadline: number) {
+  return {
+    functionName: `${stackName}-ConnectUserIdentityHandler`,
+    functionVersion: '$LATEST',
+    awsRequestId: randomUUID(),
+    memoryLimitInMB: '128',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
+
+function describeError(error: unknown): { name: string; message: string } {
+  return error instanceof Error ? { name: error.name, message: error.message } : { name: typeof error, message: String(error) };
+}
+
+// ---- in-process output capture ----
+
+type Sink = (stream: 'stdout' | 'stderr', text: string) => void;
+const sinks = new Set<Sink>();
+let restoreOutput: (() => void) | undefined;
+
+/** Sends everything written to stdout/stderr or the console to `sink` until the returned function is called. */
+function captureOutput(sink: Sink): () => void {
+  sinks.add(sink);
+  restoreOutput ??= patchOutput((stream, text) => sinks.forEach((each) => each(stream, text)));
+  return () => {
+    sinks.delete(sink);
+    if (sinks.size === 0 && restoreOutput) {
+      restoreOutput();
+      restoreOutput = undefined;
+    }
+  };
+}
+
+function patchOutput(emit: Sink): () => void {
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const methods = ['log', 'info', 'debug', 'warn', 'error', 'trace'] as const;
+  const saved = methods.map((method) => console[method]);
+  for (const stream of ['stdout', 'stderr'] as const) {
+    process[stream].write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      emit(stream, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof process.stdout.write;
+  }
+  for (const method of methods) {
+    const stream = method === 'log' || method === 'info' || method === 'debug' ? 'stdout' : 'stderr';
+    console[method] = (...args: unknown[]) => emit(stream, `${format(...args)}\n`);
+  }
+  return () => {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    methods.forEach((method, index) => (console[method] = saved[index]));
+  };
+}
+
+// ---- the synthesized cloud assembly ----
+
+/** The handler asset a synthesized stack deploys, as staged in the cloud assembly. */
+export interface HandlerAsset {
+  /** The file Lambda would load (e.g. `<assembly>/asset.<hash>/index.js`). */
+  readonly entry: string;
+  /** The staged asset directory. */
+  readonly directory: string;
+  /** The asset's hash (its manifest key). */
+  readonly hash: string;
+  /** The logical ID of the AWS::Lambda::Function. */
+  readonly functionLogicalId: string;
+  /** The function's Properties as synthesized (Handler, Runtime, Timeout, Environment...). */
+  readonly functionProperties: Record<string, any>;
+}
+
+/** A custom resource of the template, as CloudFormation would send its properties. */
+export interface DeclaredResource {
+  readonly logicalId: string;
+  /** The resource's Properties, without ServiceToken (the driver adds its own). */
+  readonly properties: Properties;
+}
+
+/** Reads a stack's template from a cloud assembly directory. */
+export function readTemplate(cloudAssemblyDir: string, stackName: string): { Resources: Record<string, { Type: string; Properties?: any }> } {
+  return JSON.parse(readFileSync(path.join(cloudAssemblyDir, stackArtifact(cloudAssemblyDir, stackName).templateFile), 'utf8'));
+}
+
+/** The Custom::ConnectUserIdentity resources of a synthesized stack, in template order. */
+export function customResourcesOf(cloudAssemblyDir: string, stackName: string): DeclaredResource[] {
+  return Object.entries(readTemplate(cloudAssemblyDir, stackName).Resources)
+    .filter(([, resource]) => resource.Type === RESOURCE_TYPE)
+    .map(([logicalId, resource]) => {
+      const { ServiceToken: _serviceToken, ...properties } = resource.Properties ?? {};
+      return { logicalId, properties };
+    });
+}
+
+/**
+ * Follows a synthesized stack to the handler code it deploys: the custom resources' ServiceToken → the
+ * AWS::Lambda::Function → its Code.S3Key → the stack's asset manifest entry with that object key → the
+ * staged asset directory → the file named by the function's Handler.
+ */
+export function handlerAssetFromAssembly(cloudAssemblyDir: string, stackName: string): HandlerAsset {
+  const artifact = stackArtifact(cloudAssemblyDir, stackName);
+  const resources = readTemplate(cloudAssemblyDir, stackName).Resources;
+  const tokens = new Set(
+    Object.values(resources)
+      .filter((resource) => resource.Type === RESOURCE_TYPE)
+      .map((resource) => JSON.stringify(resource.Properties?.ServiceToken)),
+  );
+  if (tokens.size !== 1) throw new Error(`${stackName}: expected the ${RESOURCE_TYPE} resources to share one ServiceToken, found ${tokens.size}`);
+  const token = JSON.parse([...tokens][0]);
+  const functionLogicalId = token?.['Fn::GetAtt']?.[0];
+  const fn = resources[functionLogicalId];
+  if (token?.['Fn::GetAtt']?.[1] !== 'Arn' || fn?.Type !== 'AWS::Lambda::Function') {
+    throw new Error(`${stackName}: the ServiceToken ${JSON.stringify(token)} is not the Arn of an AWS::Lambda::Function`);
+  }
+  const s3Key = fn.Properties?.Code?.S3Key;
+  if (typeof s3Key !== 'string') throw new Error(`${stackName}: ${functionLogicalId}'s Code.S3Key is not a literal object key`);
+
+  const manifest = JSON.parse(readFileSync(path.join(cloudAssemblyDir, artifact.assetManifestFile), 'utf8'));
+  const match = Object.entries<any>(manifest.files ?? {}).find(([, asset]) =>
+    Object.values<any>(asset.destinations ?? {}).some((destination) => destination.objectKey === s3Key),
+  );
+  if (!match) throw new Error(`${stackName}: no entry of ${artifact.assetManifestFile} is published as ${s3Key}`);
+  const [hash, asset] = match;
+  if (asset.source?.packaging !== 'zip') throw new Error(`${stackName}: asset ${hash} is not a zipped directory`);
+  const directory = path.resolve(cloudAssemblyDir, asset.source.path);
+
+  const [file, exportName] = String(fn.Properties.Handler ?? '').split('.');
+  if (exportName !== 'handler') throw new Error(`${stackName}: ${functionLogicalId}'s Handler is not <file>.handler`);
+  const entry = path.join(directory, `${file}.js`);
+  if (!existsSync(entry)) throw new Error(`${stackName}: the staged asset has no ${file}.js (${directory})`);
+  return { entry, directory, hash, functionLogicalId, functionProperties: fn.Properties };
+}
+
+/** The template file and asset manifest file of a top-level stack of the assembly. */
+function stackArtifact(cloudAssemblyDir: string, stackName: string): { templateFile: string; assetManifestFile: string } {
+  const manifestPath = path.join(cloudAssemblyDir, 'manifest.json');
+  const artifacts: Record<string, any> = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')).artifacts ?? {} : {};
+  const [id, stack] =
+    Object.entries(artifacts).find(
+      ([artifactId, artifact]) => artifact.type === 'aws:cloudformation:stack' && (artifactId === stackName || artifact.properties?.stackName === stackName),
+    ) ?? [];
+  if (!stack) {
+    return { templateFile: `${stackName}.template.json`, assetManifestFile: `${stackName}.assets.json` };
+  }
+  const assetArtifact = (stack.dependencies ?? [])
+    .map((dependency: string) => artifacts[dependency])
+    .find((artifact: any) => artifact?.type === 'cdk:asset-manifest');
+  return {
+    templateFile: stack.properties.templateFile,
+    assetManifestFile: assetArtifact?.properties?.file ?? `${id}.assets.json`,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The emulator answers the real SDK the way Amazon Connect does: the SDK must raise its own exception
+ * classes from the emulator's error answers, or the end-to-end suites would test the wrong thing.
+ */
+import {
+  AccessDeniedException,
+  ConnectClient,
+  ConnectServiceException,
+  DescribeUserCommand,
+  InternalServiceException,
+  InvalidParameterException,
+  ResourceNotFoundException,
+  SearchUsersCommand,
+  ThrottlingException,
+  UpdateUserIdentityInfoCommand,
+} from '@aws-sdk/client-connect';
+import { ConnectEmulator } from './connect-emulator';
+
+const emulator = new ConnectEmulator();
+let client: ConnectClient;
+
+beforeAll(async () => {
+  const endpoint = await emulator.start();
+  client = new ConnectClient({
+    endpoint,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
+  });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await emulator.stop();
+});
+
+function seed(type: 'CONNECT_MANAGED' | 'SAML' | 'EXISTING_DIRECTORY' = 'CONNECT_MANAGED') {
+  const instance = emulator.addInstance({ identityManagementType: type });
+  const user = emulator.addUser(instance.id, {
+    username: 'jdoe',
+    identityInfo: { FirstName: 'Jane', LastName: 'Doe', Email: 'jane@example.com', Mobile: '+12065550100' },
+  });
+  return { instance, user };
+}
+
+test('UpdateUserIdentityInfo replaces the whole identity record', async () => {
+  // GIVEN a user with four identity fields
+  const { instance, user } = seed();
+
+  // WHEN only the names are sent
+  await client.send(
+    new UpdateUserIdentityInfoCommand({ InstanceId: instance.id, UserId: user.id, IdentityInfo: { FirstName: 'Janet', LastName: 'Doe' } }),
+  );
+
+  // THEN the fields not sent are empty
+  expect(emulator.user(instance.id, user.id).identityInfo).toEqual({ FirstName: 'Janet', LastName: 'Doe' });
+  expect(emulator.requestsFor('UpdateUserIdentityInfo').at(-1)).toMatchObject({
+    path: `/users/${instance.id}/${user.id}/identity-info`,
+    body: { IdentityInfo: { FirstName: 'Janet', LastName: 'Doe' } },
+    status: 200,
+  });
+});
+
+test('SearchUsers finds a user by exact Username', async () => {
+  const { instance, user } = seed();
+  emulator.addUser(instance.id, { username: 'jdoe2' });
+
+  const found = await client.send(
+    new SearchUsersCommand({
+      InstanceId: instance.id,
+      MaxResults: 10,
+      SearchCriteria: { StringCondition: { FieldName: 'Username', Value: 'jdoe', ComparisonType: 'EXACT' } },
+    }),
+  );
+
+  expect(found.Users?.map((each) => each.Id)).toEqual([user.id]);
+  expect(found.ApproximateTotalCount).toBe(1);
+});
+
+test('fails with InvalidParameterException that does not echo the value', async () => {
+  const { instance, user } = seed();
+
+  const error = await client
+    .send(new UpdateUserIdentityInfoCommand({ InstanceId: instance.id, UserId: user.id, IdentityInfo: { Mobile: '2065550199' } }))
+    .catch((caught: unknown) => caught);
+
+  expect(error).toBeInstanceOf(InvalidParameterException);
+  expect((error as Error).message).toContain('IdentityInfo.Mobile');
+  expect((error as Error).message).not.toContain('2065550199');
+  expect(emulator.user(instance.id, user.id).identityInfo.Mobile).toBe('+12065550100');
+});
+
+test.each([
+  ['SAML', { Email: 'j@example.com' }],
+  ['EXISTING_DIRECTORY', { FirstName: 'Janet' }],
+] as const)('fails when a %s instance is sent a field it refuses', async (type, identityInfo) => {
+  const { instance, user } = seed(type);
+
+  const error = await client
+    .send(new UpdateUserIdentityInfoCommand({ InstanceId: instance.id, UserId: user.id, IdentityInfo: identityInfo }))
+    .catch((caught: unknown) => caught);
+
+  expect(error).toBeInstanceOf(InvalidParameterException);
+});
+
+test('fails with the SDK exception class of each error answer', async () => {
+  // GIVEN a user, and the emulator told to fail
+  const { instance, user } = seed();
+  const describe = (userId = user.id) =>
+    client.send(new DescribeUserCommand({ InstanceId: instance.id, UserId: userId })).catch((caught: unknown) => caught);
+  emulator.failNext('DescribeUser', 1, 429);
+  emulator.failNext('DescribeUser', 1, 500);
+  emulator.failNext('DescribeUser', 1, 503);
+
+  // THEN each answer becomes the SDK's own exception
+  expect(await describe()).toBeInstanceOf(ThrottlingException);
+  expect(await describe()).toBeInstanceOf(InternalServiceException);
+  const unavailable = await describe();
+  expect(unavailable).toBeInstanceOf(ConnectServiceException);
+  expect(unavailable).toMatchObject({ name: 'ServiceUnavailableException', $metadata: { httpStatusCode: 503 } });
+  expect(await describe('no-such-user')).toBeInstanceOf(ResourceNotFoundException);
+  emulator.denyAccess('DescribeUser');
+  expect(await describe()).toBeInstanceOf(AccessDeniedException);
+  emulator.allowAccess('DescribeUser');
+  expect(await describe()).toMatchObject({ User: { Id: user.id } });
+});
+
+test('fails with ThrottlingException once the burst is spent', async () => {
+  const { instance, user } = seed();
+  emulator.throttle('DescribeUser', { ratePerSecond: 1, burst: 2 });
+
+  const results = await Promise.all(
+    [1, 2, 3].map(() => client.send(new DescribeUserCommand({ InstanceId: instance.id, UserId: user.id })).catch((caught: unknown) => caught)),
+  );
+  emulator.throttle('DescribeUser', undefined);
+
+  expect(results.filter((result) => result instanceof ThrottlingException)).toHaveLength(1);
+});

@@ -1,0 +1,394 @@
+/**
+ * A small Amazon Connect on 127.0.0.1 for end-to-end tests: the four operations the handler calls, on
+ * their real REST-JSON paths and bodies, answered the way the SDK's awsRestJson1 deserializer reads
+ * them (HTTP status, `x-amzn-errortype` header, `{"Message": ...}` body), so that the handler sees the
+ * SDK's real exception classes.
+ *
+ * UpdateUserIdentityInfo is checked with the same rules the construct and handler use
+ * (`validateIdentityInfo` in lib/identity-rules.ts), and by default REPLACES the user's whole identity
+ * record: a field that is not sent becomes empty. That is the stricter reading of the API.
+ *
+ * Controls for failure scenarios: a token bucket per operation (429 ThrottlingException), injected
+ * faults (429/500/503), latency, hung requests that are never answered, access denied per operation,
+ * and a log of every request.
+ */
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { IDENTITY_FIELDS, IdentityManagementType, IdentityRecord, validateIdentityInfo } from '../../lib/identity-rules';
+
+export type ConnectOperation = 'DescribeInstance' | 'DescribeUser' | 'UpdateUserIdentityInfo' | 'SearchUsers';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+
+export interface EmulatedInstance {
+  readonly id: string;
+  readonly arn: string;
+  readonly identityManagementType: IdentityManagementType;
+}
+
+export interface EmulatedUser {
+  readonly id: string;
+  readonly arn: string;
+  readonly username: string;
+  /** Only the fields that hold a value; an empty field is absent. */
+  identityInfo: IdentityRecord;
+}
+
+/** One request as the emulator saw it. `status` stays undefined for a request that was never answered. */
+export interface RequestRecord {
+  readonly operation: ConnectOperation | 'Unknown';
+  readonly method: string;
+  readonly path: string;
+  /** The parsed JSON body, if any (test data only: it may hold identity values). */
+  readonly body: unknown;
+  readonly receivedAt: number;
+  status?: number;
+  errorType?: string;
+  answeredAt?: number;
+}
+
+export interface ConnectEmulatorOptions {
+  /**
+   * What UpdateUserIdentityInfo does with fields it is not sent.
+   * @default 'replace' - they become empty
+   */
+  readonly updateSemantics?: 'replace' | 'merge';
+}
+
+type FaultStatus = 429 | 500 | 503;
+
+const ERROR_TYPES: Record<FaultStatus, string> = {
+  429: 'ThrottlingException',
+  500: 'InternalServiceException',
+  503: 'ServiceUnavailableException',
+};
+
+/** An error answer: status, `x-amzn-errortype` and message. */
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Tokens refill continuously at `ratePerSecond` up to `burst`; a request takes one or is throttled. */
+class TokenBucket {
+  private tokens: number;
+  private last = Date.now();
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export class ConnectEmulator {
+  /** Every request received, in order of arrival. */
+  readonly requests: RequestRecord[] = [];
+  /** Bugs of the emulator itself (answered as 500); a test can assert that there were none. */
+  readonly internalErrors: unknown[] = [];
+
+  private readonly instances = new Map<string, EmulatedInstance>();
+  private readonly users = new Map<string, Map<string, EmulatedUser>>();
+  private readonly buckets = new Map<ConnectOperation, TokenBucket>();
+  private readonly faults = new Map<ConnectOperation, FaultStatus[]>();
+  private readonly latencies = new Map<ConnectOperation, number>();
+  private readonly hangs = new Map<ConnectOperation, number>();
+  private readonly denied = new Set<ConnectOperation>();
+  private readonly updateSemantics: 'replace' | 'merge';
+  private server?: http.Server;
+  private endpointUrl?: string;
+
+  constructor(options: ConnectEmulatorOptions = {}) {
+    this.updateSemantics = options.updateSemantics ?? 'replace';
+  }
+
+  /** Listens on a random port of 127.0.0.1; resolves to the endpoint URL. */
+  async start(): Promise<string> {
+    const server = http.createServer((request, response) => void this.handle(request, response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    this.endpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.endpointUrl;
+  }
+
+  /** Closes the server, dropping hung and kept-alive connections. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  get endpoint(): string {
+    if (!this.endpointUrl) throw new Error('the emulator is not started');
+    return this.endpointUrl;
+  }
+
+  /** The environment a handler needs to reach this emulator with dummy credentials. */
+  environment(): Record<string, string> {
+    return {
+      AWS_ENDPOINT_URL_CONNECT: this.endpoint,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'AKIAEMULATOREXAMPLE0',
+      AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
+    };
+  }
+
+  // ---- state ----
+
+  addInstance(options: { id?: string; identityManagementType: IdentityManagementType }): EmulatedInstance {
+    const id = options.id ?? randomUUID();
+    const instance = { id, arn: `arn:aws:connect:${REGION}:${ACCOUNT}:instance/${id}`, identityManagementType: options.identityManagementType };
+    this.instances.set(id, instance);
+    this.users.set(id, new Map());
+    return instance;
+  }
+
+  addUser(instanceId: string, options: { id?: string; username: string; identityInfo?: IdentityRecord }): EmulatedUser {
+    const users = this.users.get(instanceId);
+    if (!users) throw new Error(`no instance ${instanceId}`);
+    const id = options.id ?? randomUUID();
+    const user: EmulatedUser = {
+      id,
+      arn: `${this.instances.get(instanceId)!.arn}/agent/${id}`,
+      username: options.username,
+      identityInfo: nonEmpty(options.identityInfo ?? {}),
+    };
+    users.set(id, user);
+    return structuredClone(user);
+  }
+
+  /** A copy of a user's current state. */
+  user(instanceId: string, userId: string): EmulatedUser {
+    const user = this.users.get(instanceId)?.get(userId);
+    if (!user) throw new Error(`no user ${userId} in instance ${instanceId}`);
+    return structuredClone(user);
+  }
+
+  // ---- controls ----
+
+  /** Throttles an operation with a token bucket; `undefined` removes it. */
+  throttle(operation: ConnectOperation, limit: { ratePerSecond: number; burst: number } | undefined): void {
+    if (limit) this.buckets.set(operation, new TokenBucket(limit.ratePerSecond, limit.burst));
+    else this.buckets.delete(operation);
+  }
+
+  /** Answers the next `count` requests of an operation with an error status instead of processing them. */
+  failNext(operation: ConnectOperation, count = 1, status: FaultStatus = 500): void {
+    const queue = this.faults.get(operation) ?? [];
+    queue.push(...Array<FaultStatus>(count).fill(status));
+    this.faults.set(operation, queue);
+  }
+
+  /** Waits this long before processing each request of an operation (0 removes it). */
+  setLatency(operation: ConnectOperation, ms: number): void {
+    this.latencies.set(operation, ms);
+  }
+
+  /** Never answers (nor processes) the next `count` requests of an operation. */
+  hang(operation: ConnectOperation, count = Number.POSITIVE_INFINITY): void {
+    this.hangs.set(operation, count);
+  }
+
+  /** Answers every request of an operation with 403 AccessDeniedException until allowed again. */
+  denyAccess(operation: ConnectOperation): void {
+    this.denied.add(operation);
+  }
+
+  allowAccess(operation: ConnectOperation): void {
+    this.denied.delete(operation);
+  }
+
+  /** The requests of one operation. */
+  requestsFor(operation: ConnectOperation): RequestRecord[] {
+    return this.requests.filter((record) => record.operation === operation);
+  }
+
+  // ---- HTTP ----
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const raw = await readBody(request);
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const route = this.route(request.method ?? '', path);
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      body = raw;
+    }
+    const record: RequestRecord = { operation: route?.operation ?? 'Unknown', method: request.method ?? '', path, body, receivedAt: Date.now() };
+    this.requests.push(record);
+
+    const answer = (status: number, payload: unknown, errorType?: string) => {
+      record.status = status;
+      record.errorType = errorType;
+      record.answeredAt = Date.now();
+      const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() };
+      if (errorType) headers['x-amzn-errortype'] = errorType;
+      response.writeHead(status, headers).end(JSON.stringify(payload ?? {}));
+    };
+
+    if (!route) return answer(404, { Message: `no operation at ${request.method} ${path}` }, 'UnknownOperationException');
+    const operation = route.operation;
+
+    const latency = this.latencies.get(operation) ?? 0;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    const hangs = this.hangs.get(operation) ?? 0;
+    if (hangs > 0) {
+      this.hangs.set(operation, hangs - 1);
+      return; // never answered; stop() drops the connection
+    }
+
+    try {
+      if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
+        throw new ApiError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+      }
+      if (this.denied.has(operation)) {
+        throw new ApiError(403, 'AccessDeniedException', `User is not authorized to perform: connect:${operation}`);
+      }
+      const fault = this.faults.get(operation)?.shift();
+      if (fault) throw new ApiError(fault, ERROR_TYPES[fault], `injected ${ERROR_TYPES[fault]}`);
+      if (this.buckets.get(operation)?.take() === false) throw new ApiError(429, 'ThrottlingException', 'Rate exceeded');
+      answer(200, this.perform(operation, route.labels, body));
+    } catch (error) {
+      if (error instanceof ApiError) return answer(error.status, { Message: error.message }, error.type);
+      this.internalErrors.push(error);
+      answer(500, { Message: 'emulator error' }, 'InternalServiceException');
+    }
+  }
+
+  private route(method: string, path: string): { operation: ConnectOperation; labels: string[] } | undefined {
+    const segments = path.split('/').slice(1).map(decodeURIComponent);
+    if (method === 'GET' && segments.length === 2 && segments[0] === 'instance') {
+      return { operation: 'DescribeInstance', labels: [segments[1]] };
+    }
+    if (method === 'GET' && segments.length === 3 && segments[0] === 'users') {
+      return { operation: 'DescribeUser', labels: segments.slice(1) };
+    }
+    if (method === 'POST' && segments.length === 4 && segments[0] === 'users' && segments[3] === 'identity-info') {
+      return { operation: 'UpdateUserIdentityInfo', labels: segments.slice(1, 3) };
+    }
+    if (method === 'POST' && path === '/search-users') return { operation: 'SearchUsers', labels: [] };
+    return undefined;
+  }
+
+  private perform(operation: ConnectOperation, labels: string[], body: unknown): unknown {
+    const input = (body ?? {}) as Record<string, any>;
+    switch (operation) {
+      case 'DescribeInstance': {
+        const instance = this.instance(labels[0]);
+        return {
+          Instance: {
+            Id: instance.id,
+            Arn: instance.arn,
+            IdentityManagementType: instance.identityManagementType,
+            InstanceStatus: 'ACTIVE',
+            InboundCallsEnabled: true,
+            OutboundCallsEnabled: true,
+          },
+        };
+      }
+      case 'DescribeUser': {
+        const user = this.findUser(labels[0], labels[1]);
+        return { User: { Id: user.id, Arn: user.arn, Username: user.username, IdentityInfo: user.identityInfo } };
+      }
+      case 'UpdateUserIdentityInfo': {
+        const instance = this.instance(labels[0]);
+        const user = this.findUser(labels[0], labels[1]);
+        const problems = validateIdentityInfo(input.IdentityInfo, { identityManagementType: instance.identityManagementType });
+        if (problems.length > 0) {
+          const details = problems.map((problem) => `IdentityInfo.${problem.field} ${problem.message}`).join('; ');
+          throw new ApiError(400, 'InvalidParameterException', `${problems.length} validation error(s): ${details}`);
+        }
+        const sent = nonEmpty(input.IdentityInfo);
+        user.identityInfo = this.updateSemantics === 'replace' ? sent : nonEmpty({ ...user.identityInfo, ...input.IdentityInfo });
+        return {};
+      }
+      case 'SearchUsers': {
+        if (typeof input.InstanceId !== 'string') throw new ApiError(400, 'InvalidParameterException', 'InstanceId is required');
+        this.instance(input.InstanceId);
+        const condition = input.SearchCriteria?.StringCondition;
+        const all = [...this.users.get(input.InstanceId)!.values()].filter((user) => matches(user, condition));
+        const start = Number(input.NextToken ?? 0);
+        const end = start + (input.MaxResults ?? 100);
+        return {
+          Users: all.slice(start, end).map((user) => ({
+            Id: user.id,
+            Arn: user.arn,
+            Username: user.username,
+            IdentityInfo: { FirstName: user.identityInfo.FirstName, LastName: user.identityInfo.LastName },
+          })),
+          NextToken: end < all.length ? String(end) : undefined,
+          ApproximateTotalCount: all.length,
+        };
+      }
+    }
+  }
+
+  private instance(instanceId: string): EmulatedInstance {
+    const instance = this.instances.get(instanceId);
+    if (!instance) throw new ApiError(404, 'ResourceNotFoundException', `Instance not found: ${instanceId}`);
+    return instance;
+  }
+
+  private findUser(instanceId: string, userId: string): EmulatedUser {
+    this.instance(instanceId);
+    const user = this.users.get(instanceId)!.get(userId);
+    if (!user) throw new ApiError(404, 'ResourceNotFoundException', `User not found: ${userId}`);
+    return user;
+  }
+}
+
+function matches(user: EmulatedUser, condition: { FieldName?: string; Value?: string; ComparisonType?: string } | undefined): boolean {
+  if (!condition) return true;
+  if (condition.FieldName !== 'Username') throw new ApiError(400, 'InvalidParameterException', 'the emulator searches by Username only');
+  const value = condition.Value ?? '';
+  switch (condition.ComparisonType) {
+    case 'EXACT':
+      return user.username === value;
+    case 'STARTS_WITH':
+      return user.username.startsWith(value);
+    case 'CONTAINS':
+      return user.username.includes(value);
+    default:
+      throw new ApiError(400, 'InvalidParameterException', 'ComparisonType must be EXACT, STARTS_WITH or CONTAINS');
+  }
+}
+
+/** The identity fields of a record that hold a value. */
+function nonEmpty(info: Record<string, unknown>): IdentityRecord {
+  const record: IdentityRecord = {};
+  for (const field of IDENTITY_FIELDS) {
+    const value = info[field];
+    if (typeof value === 'string' && value !== '') record[field] = value;
+  }
+  return record;
+}
+
+function readBody(request: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
