@@ -184,12 +184,6 @@ describe('validation at synth', () => {
   });
 });
 
-test('snapshot of a stack declaring the example user', () => {
-  const stack = newStack();
-  new ConnectUserIdentity(stack, 'MaryMajor', { ...EXAMPLE, identityInfo: MARY });
-  expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
-});
-
 test('the stack of a declaration is the stack of its handler', () => {
   const stack = stackWithUsers(1);
   expect(Stack.of(stack.node.findChild('ConnectUserIdentityProvider'))).toBe(stack);

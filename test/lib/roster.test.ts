@@ -99,9 +99,9 @@ function userLogicalIds(template: Template): Map<string, string> {
 }
 
 describe('loadRoster: formats and shapes', () => {
-  test('loads the example YAML roster, a list of entries', () => {
-    // GIVEN the shipped example roster
-    const file = path.join(EXAMPLES, 'roster.yaml');
+  test('loads the example team roster, a list of entries', () => {
+    // GIVEN the shipped example team
+    const file = path.join(EXAMPLES, 'team.yaml');
 
     // WHEN it is loaded
     const roster = loadRoster(file);
@@ -463,9 +463,17 @@ describe('loadRoster: errors', () => {
 });
 
 describe('ConnectUserRoster', () => {
-  test('declares the example roster with one handler, by UserId and by Username', () => {
-    // GIVEN the example roster
-    const roster = loadRoster(path.join(EXAMPLES, 'roster.yaml'));
+  test("the example app's default roster is the documented example user alone, in CLI skeleton shape", () => {
+    const file = path.join(EXAMPLES, 'roster.yaml');
+    const roster = loadRoster(file);
+    expect(roster.entries).toEqual([
+      { file, entry: 1, instanceId: INSTANCE, userId: MARY_ID, username: undefined, identityInfo: { firstName: 'Mary', lastName: 'Major', email: 'marym@example.com' } },
+    ]);
+  });
+
+  test('declares the example team with one handler, by UserId and by Username', () => {
+    // GIVEN the example team
+    const roster = loadRoster(path.join(EXAMPLES, 'team.yaml'));
 
     // WHEN it is synthesized
     const template = synthRoster(roster);
