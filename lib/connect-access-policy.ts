@@ -1,4 +1,5 @@
-import { Token, Tokenization } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 
 /**
  * IAM limits the inline policies of one role to 10,240 characters in all (white space not counted).
@@ -8,10 +9,15 @@ export const ROLE_POLICY_SIZE_LIMIT = 10_240;
 export const ROLE_POLICY_SIZE_BUDGET = Math.floor(ROLE_POLICY_SIZE_LIMIT * 0.75);
 
 /**
- * How long an unresolved token is taken to be when estimating a policy's size: the length of a UUID,
- * which is longer than any partition, region or account ID that a token can stand for here.
+ * The longest values the pseudo parameters can take, so that an estimate is an upper bound; any other
+ * value only known at deploy time is taken to be as long as a UUID, the form of Connect's IDs.
  */
-const TOKEN_LENGTH_ESTIMATE = 36;
+const PSEUDO_PARAMETER_LENGTHS: Record<string, number> = {
+  'AWS::Partition': 'aws-us-gov'.length,
+  'AWS::Region': 'ap-southeast-5'.length + 2,
+  'AWS::AccountId': 12,
+};
+const OTHER_TOKEN_LENGTH = 36;
 
 /** One declared user that the handler must be allowed to read and update. */
 export interface ManagedUser {
@@ -35,15 +41,25 @@ export interface StatementJson {
 /** How widely the Connect statements grant: per user, per instance, or per account and region. */
 export type PolicyScope = 'user' | 'instance' | 'account';
 
-/** The estimated size, in characters, of what IAM counts for a policy: its name and its document without white space. */
-export function estimatePolicySize(name: string, document: unknown): number {
-  const text = name + JSON.stringify(document);
-  if (!Token.isUnresolved(text)) return text.length;
-  const placeholder = 'x'.repeat(TOKEN_LENGTH_ESTIMATE);
-  const estimate = Tokenization.reverseString(text)
-    .mapTokens({ mapToken: () => placeholder })
-    .join({ join: (left: unknown, right: unknown) => `${left}${right}` });
-  return String(estimate).length;
+/**
+ * The estimated size, in characters, of what IAM counts for a policy once deployed: its name and its
+ * document without white space, with every deploy-time value at its longest.
+ */
+export function estimatePolicySize(scope: IConstruct, name: string, document: unknown): number {
+  const placeholders = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(placeholders);
+    if (value === null || typeof value !== 'object') return value;
+    const node = value as Record<string, unknown>;
+    if (Array.isArray(node['Fn::Join'])) {
+      const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
+      return parts.map((part) => String(placeholders(part))).join(delimiter);
+    }
+    if (typeof node.Ref === 'string' || node['Fn::GetAtt'] || node['Fn::ImportValue'] || node['Fn::Select'] || node['Fn::Sub']) {
+      return 'x'.repeat(PSEUDO_PARAMETER_LENGTHS[node.Ref as string] ?? OTHER_TOKEN_LENGTH);
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, placeholders(item)]));
+  };
+  return name.length + JSON.stringify(placeholders(Stack.of(scope).resolve(document))).length;
 }
 
 /** Wraps statements into a policy document. */
@@ -101,9 +117,14 @@ export function connectStatements(users: readonly ManagedUser[], scope: PolicySc
  * Chooses the narrowest scope whose policies, with the other policies of the role, stay within
  * {@link ROLE_POLICY_SIZE_BUDGET}. Decided at synth, from the rendered size.
  */
-export function chooseScope(users: readonly ManagedUser[], policyName: string, otherPoliciesSize: number): PolicyScope {
+export function chooseScope(
+  construct: IConstruct,
+  users: readonly ManagedUser[],
+  policyName: string,
+  otherPoliciesSize: number,
+): PolicyScope {
   for (const scope of ['user', 'instance'] as const) {
-    const size = estimatePolicySize(policyName, policyDocument(connectStatements(users, scope)));
+    const size = estimatePolicySize(construct, policyName, policyDocument(connectStatements(users, scope)));
     if (size + otherPoliciesSize <= ROLE_POLICY_SIZE_BUDGET) return scope;
   }
   return 'account';

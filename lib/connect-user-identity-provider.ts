@@ -85,7 +85,7 @@ export class ConnectUserIdentityProvider extends Construct {
 
   /** The scope the Connect statements are granted at, decided from their rendered size. */
   public get connectPolicyScope(): PolicyScope {
-    return chooseScope(this.users, CONNECT_POLICY_NAME, estimatePolicySize(LOGS_POLICY_NAME, this.logsPolicy()));
+    return chooseScope(this, this.users, CONNECT_POLICY_NAME, estimatePolicySize(this, LOGS_POLICY_NAME, this.logsPolicy()));
   }
 
   private acknowledgeWildcards(): void {
