@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Aspects, Duration, Lazy, Stack, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { Aspects, Duration, Lazy, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
   chooseScope,
@@ -45,6 +45,8 @@ export class ConnectUserIdentityProvider extends Construct {
   public readonly logGroup: logs.LogGroup;
 
   private readonly users: ManagedUser[] = [];
+  /** Declared users by `<instance ID>/<user ID or username>`, with where they were declared. */
+  private readonly declarations = new Map<string, string>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -78,9 +80,19 @@ export class ConnectUserIdentityProvider extends Construct {
     });
   }
 
-  /** Grants the handler what it needs for one more declared user. */
-  public manageUser(user: ManagedUser): void {
+  /**
+   * Grants the handler what it needs for one more declared user. Returns the construct path of an
+   * earlier declaration of the same user in this stack, if any: two declarations would overwrite each
+   * other on every deploy, in no set order.
+   */
+  public manageUser(user: ManagedUser, declaredAt: string, username?: string): string | undefined {
     this.users.push(user);
+    const userKey = user.userId ?? (username === undefined ? undefined : `username:${username}`);
+    if (user.instanceId === undefined || userKey === undefined || Token.isUnresolved(userKey)) return undefined;
+    const key = `${user.instanceId}/${userKey}`;
+    const earlier = this.declarations.get(key);
+    if (earlier === undefined) this.declarations.set(key, declaredAt);
+    return earlier;
   }
 
   /** The scope the Connect statements are granted at, decided from their rendered size. */

@@ -124,7 +124,13 @@ export class ConnectUserIdentity extends Construct {
     };
 
     const provider = ConnectUserIdentityProvider.of(this);
-    provider.manageUser({ ...arnParts, instanceId: reference?.instanceId, userId: props.userId });
+    const earlier = provider.manageUser({ ...arnParts, instanceId: reference?.instanceId, userId: props.userId }, this.node.path, props.username);
+    if (earlier !== undefined) {
+      const field = props.userId !== undefined ? 'userId' : 'username';
+      this.node.addValidation({
+        validate: () => [`${field} names the same user of the same instance as ${earlier}; declare each user once per stack`],
+      });
+    }
 
     const properties: ConnectUserIdentityResourceProperties = {
       InstanceId: props.instanceId,

@@ -13,7 +13,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { ConnectUserIdentity, findPropProblems, UserIdentityInfo } from './connect-user-identity';
@@ -507,8 +506,8 @@ export interface ConnectUserRosterProps {
  * Declares one {@link ConnectUserIdentity} per roster entry, each under the construct ID
  * {@link rosterConstructId} gives it. All of them share the stack's one handler function.
  *
- * A user declared twice in one stack (by two rosters, or by a roster and a `ConnectUserIdentity`
- * of the same instance and UserId) fails synth.
+ * A user declared twice in one roster fails here, naming both entries; a user declared both here and
+ * elsewhere in the stack fails synth, as any two declarations of one user do.
  */
 export class ConnectUserRoster extends Construct {
   /** The declared users, in the roster's order. */
@@ -533,33 +532,6 @@ export class ConnectUserRoster extends Construct {
         username: entry.username,
         identityInfo: entry.identityInfo,
       });
-    });
-    this.node.addValidation({ validate: () => this.findDeclaredElsewhere() });
-  }
-
-  /** Users of this roster that the stack also declares elsewhere: in another roster, or by hand. */
-  private findDeclaredElsewhere(): string[] {
-    const mine = new Set<ConnectUserIdentity>(this.users);
-    const elsewhere = new Map<string, string>();
-    for (const construct of Stack.of(this).node.findAll()) {
-      if (construct instanceof ConnectUserRoster && construct !== this) {
-        for (const entry of construct.entries) elsewhere.set(userKeyOf(entry), describeEntry(entry));
-      } else if (construct instanceof ConnectUserIdentity && !mine.has(construct) && !(construct.node.scope instanceof ConnectUserRoster)) {
-        const key = userKeyOf({ instanceId: construct.instanceId, userId: construct.userId });
-        elsewhere.set(key, `the ConnectUserIdentity at ${construct.node.path}`);
-      }
-    }
-    return this.entries.flatMap((entry) => {
-      const other = elsewhere.get(userKeyOf(entry));
-      if (!other) return [];
-      return [
-        formatProblem({
-          file: entry.file,
-          entry: entry.entry,
-          subject: subjectOf(entry.userId, entry.username),
-          message: `declares a user that this stack also declares in ${other}; a user may be declared once per stack`,
-        }),
-      ];
     });
   }
 }

@@ -138,6 +138,19 @@ describe('validation at synth', () => {
     for (const value of ['Jose', '0612345678', 'mary at example', 'marym']) expect(text).not.toContain(value);
   });
 
+  test('fails a user declared twice in one stack, also once by ID and once by ARN', () => {
+    // GIVEN the same user declared by instance ID and by instance ARN
+    const stack = newStack();
+    new ConnectUserIdentity(stack, 'First', { ...EXAMPLE, identityInfo: { firstName: 'Mary' } });
+    new ConnectUserIdentity(stack, 'Second', {
+      instanceId: `arn:aws:connect:us-east-1:111111111111:instance/${EXAMPLE.instanceId}`,
+      userId: EXAMPLE.userId,
+      identityInfo: { lastName: 'Major' },
+    });
+    // THEN synth names both
+    expect(() => Template.fromStack(stack)).toThrow('[TestStack/Second] userId names the same user of the same instance as TestStack/First');
+  });
+
   test('fails a declaration with no identity field', () => {
     expect(synthErrors({ ...EXAMPLE, identityInfo: {} }).join('\n')).toContain('identityInfo declares no field');
   });

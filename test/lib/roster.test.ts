@@ -578,7 +578,9 @@ describe('ConnectUserRoster', () => {
     new ConnectUserIdentity(stack, 'Mary', { instanceId: INSTANCE, userId: MARY_ID, identityInfo: { lastName: 'Major' } });
 
     // WHEN / THEN
-    expect(() => Template.fromStack(stack)).toThrow(/entry 1 \(UserId 87654321-2222-1234-1234-111234567891\): declares a user that this stack also declares in the ConnectUserIdentity at RosterStack\/Mary/);
+    expect(() => Template.fromStack(stack)).toThrow(
+      /\[RosterStack\/Mary\] userId names the same user of the same instance as RosterStack\/Roster\/User-/,
+    );
   });
 
   test('fails on a hand-built roster that declares a user twice', () => {
