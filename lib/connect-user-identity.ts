@@ -82,7 +82,8 @@ const PROP_NAMES: Record<string, string> = {
   Mobile: 'identityInfo.mobile',
 };
 
-const FIELD_PROPS: Record<IdentityField, keyof UserIdentityInfo> = {
+/** The construct's prop for each field of the API's `UserIdentityInfo`. */
+export const IDENTITY_FIELD_PROPS: Readonly<Record<IdentityField, keyof UserIdentityInfo>> = {
   FirstName: 'firstName',
   LastName: 'lastName',
   Email: 'email',
@@ -157,7 +158,7 @@ export class ConnectUserIdentity extends Construct {
 
 function toRecord(info: UserIdentityInfo | undefined): IdentityRecord {
   const record: IdentityRecord = {};
-  for (const [field, prop] of Object.entries(FIELD_PROPS) as [IdentityField, keyof UserIdentityInfo][]) {
+  for (const [field, prop] of Object.entries(IDENTITY_FIELD_PROPS) as [IdentityField, keyof UserIdentityInfo][]) {
     const value = info?.[prop];
     if (value !== undefined) record[field] = value;
   }
@@ -192,9 +193,9 @@ export function findPropProblems(props: ConnectUserIdentityProps): Problem[] {
   const info = props.identityInfo as unknown;
   const extraKeys =
     info !== null && typeof info === 'object'
-      ? Object.keys(info).filter((key) => !(Object.values(FIELD_PROPS) as string[]).includes(key)).map((key) => ({
+      ? Object.keys(info).filter((key) => !(Object.values(IDENTITY_FIELD_PROPS) as string[]).includes(key)).map((key) => ({
           field: `identityInfo.${key}`,
-          message: `is not an identity field; the fields are ${Object.values(FIELD_PROPS).join(', ')}`,
+          message: `is not an identity field; the fields are ${Object.values(IDENTITY_FIELD_PROPS).join(', ')}`,
         }))
       : [];
   problems.push(...extraKeys);

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
-import { ConnectUserIdentity, findPropProblems, UserIdentityInfo } from './connect-user-identity';
+import { ConnectUserIdentity, findPropProblems, IDENTITY_FIELD_PROPS, UserIdentityInfo } from './connect-user-identity';
 import { IDENTITY_FIELDS, IdentityField, parseInstanceReference, Problem, validateUserReference } from './identity-rules';
 
 /** One user of a roster, as read from its file: blank fields are left out. */
@@ -328,7 +328,7 @@ function checkEntry(raw: unknown, file: string, entry: number, format: Format): 
           continue;
         }
         const declared = text(`IdentityInfo.${key}`, value);
-        if (declared !== undefined) identityInfo[FIELD_PROPS[key as IdentityField]] = declared;
+        if (declared !== undefined) identityInfo[IDENTITY_FIELD_PROPS[key as IdentityField]] = declared;
         // A field of the wrong type also leaves IdentityInfo short of what the file meant to declare.
         else if (reported.has(`IdentityInfo.${key}`)) reported.add('IdentityInfo');
       }
@@ -352,14 +352,6 @@ function checkEntry(raw: unknown, file: string, entry: number, format: Format): 
   const parsed: RosterEntry = { file, entry, instanceId, userId, username, identityInfo: props.identityInfo };
   return { problems, entry: parsed, userKey: userKeyOf(parsed) };
 }
-
-const FIELD_PROPS: Record<IdentityField, keyof UserIdentityInfo> = {
-  FirstName: 'firstName',
-  LastName: 'lastName',
-  Email: 'email',
-  SecondaryEmail: 'secondaryEmail',
-  Mobile: 'mobile',
-};
 
 /** The instance as it identifies a user: its bare ID, so an ARN and an ID of one instance are the same. */
 function instanceKeyOf(instanceId: string): string {
