@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Construct } from 'constructs';
+import { distance as levenshtein } from 'fastest-levenshtein';
 import * as YAML from 'yaml';
 import { ConnectUserIdentity, findPropProblems, IDENTITY_FIELD_PROPS, UserIdentityInfo } from './connect-user-identity';
 import { IDENTITY_FIELDS, IdentityField, parseInstanceReference, Problem, validateUserReference } from './identity-rules';
@@ -440,7 +441,7 @@ function unknownKeyMessage(key: string, where: 'entry' | 'IdentityInfo'): string
 function closest(key: string, known: readonly string[]): string | undefined {
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    const distance = levenshtein(key.toLowerCase(), candidate.toLowerCase());
     if (distance <= Math.max(2, Math.floor(candidate.length / 3)) && (!best || distance < best.distance)) {
       best = { candidate, distance };
     }
@@ -449,19 +450,6 @@ function closest(key: string, known: readonly string[]): string | undefined {
 }
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
-
 /** 12 hex characters of a SHA-256: enough to tell a stack's users apart, too few to carry the input. */
 function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
