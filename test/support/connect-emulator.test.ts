@@ -43,8 +43,8 @@ function seed(type: 'CONNECT_MANAGED' | 'SAML' | 'EXISTING_DIRECTORY' = 'CONNECT
   return { instance, user };
 }
 
-test('UpdateUserIdentityInfo replaces the whole identity record', async () => {
-  // GIVEN a user with four identity fields
+test('UpdateUserIdentityInfo replaces the whole identity record on a CONNECT_MANAGED instance', async () => {
+  // GIVEN a user with four identity fields, on an instance where the API may write every field
   const { instance, user } = seed();
 
   // WHEN only the names are sent
@@ -58,6 +58,50 @@ test('UpdateUserIdentityInfo replaces the whole identity record', async () => {
     path: `/users/${instance.id}/${user.id}/identity-info`,
     body: { IdentityInfo: { FirstName: 'Janet', LastName: 'Doe' } },
     status: 200,
+  });
+});
+
+test.each([
+  ['SAML', { FirstName: 'Janet', Mobile: '+12065550111' }, { FirstName: 'Janet', Email: 'jane@example.com', Mobile: '+12065550111' }],
+  ['EXISTING_DIRECTORY', { Mobile: '+12065550111' }, { FirstName: 'Jane', LastName: 'Doe', Email: 'jane@example.com', Mobile: '+12065550111' }],
+] as const)('UpdateUserIdentityInfo on a %s instance replaces the writable fields and keeps those the type refuses', async (type, sent, expected) => {
+  // GIVEN a user with four identity fields, on an instance whose IdP or directory owns some of them
+  const { instance, user } = seed(type);
+
+  // WHEN only writable fields are sent (the refused ones cannot be sent at all)
+  await client.send(new UpdateUserIdentityInfoCommand({ InstanceId: instance.id, UserId: user.id, IdentityInfo: sent }));
+
+  // THEN the writable fields not sent are empty, and the fields the type refuses keep their values
+  expect(emulator.user(instance.id, user.id).identityInfo).toEqual(expected);
+});
+
+test('UpdateUserIdentityInfo with merge semantics keeps the fields not sent', async () => {
+  // GIVEN an emulator told that the API merges, and a user with four identity fields
+  const merging = new ConnectEmulator({ updateSemantics: 'merge' });
+  const endpoint = await merging.start();
+  const mergingClient = new ConnectClient({
+    endpoint,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
+  });
+  const instance = merging.addInstance({ identityManagementType: 'CONNECT_MANAGED' });
+  const user = merging.addUser(instance.id, {
+    username: 'jdoe',
+    identityInfo: { FirstName: 'Jane', LastName: 'Doe', Email: 'jane@example.com', Mobile: '+12065550100' },
+  });
+
+  // WHEN only the first name is sent
+  await mergingClient.send(new UpdateUserIdentityInfoCommand({ InstanceId: instance.id, UserId: user.id, IdentityInfo: { FirstName: 'Janet' } }));
+  mergingClient.destroy();
+  await merging.stop();
+
+  // THEN only the first name changed
+  expect(merging.user(instance.id, user.id).identityInfo).toEqual({
+    FirstName: 'Janet',
+    LastName: 'Doe',
+    Email: 'jane@example.com',
+    Mobile: '+12065550100',
   });
 });
 

@@ -5,8 +5,11 @@
  * SDK's real exception classes.
  *
  * UpdateUserIdentityInfo is checked with the same rules the construct and handler use
- * (`validateIdentityInfo` in lib/identity-rules.ts), and by default REPLACES the user's whole identity
- * record: a field that is not sent becomes empty. That is the stricter reading of the API.
+ * (`validateIdentityInfo` in lib/identity-rules.ts), and by default REPLACES the user's identity record:
+ * a field that is not sent becomes empty. That is the stricter reading of the API. The replacement covers
+ * only the fields the API may write on the instance's type: the fields the type refuses (Email on SAML;
+ * FirstName, LastName and Email on EXISTING_DIRECTORY) belong to the identity provider or the directory
+ * and keep their values, since no caller can ever send them back.
  *
  * Controls for failure scenarios: a token bucket per operation (429 ThrottlingException), injected
  * faults (429/500/503), latency, hung requests that are never answered, access denied per operation,
@@ -15,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { IDENTITY_FIELDS, IdentityManagementType, IdentityRecord, validateIdentityInfo } from '../../lib/identity-rules';
+import { acceptsField, IDENTITY_FIELDS, IdentityManagementType, IdentityRecord, validateIdentityInfo } from '../../lib/identity-rules';
 
 export type ConnectOperation = 'DescribeInstance' | 'DescribeUser' | 'UpdateUserIdentityInfo' | 'SearchUsers';
 
@@ -51,7 +54,8 @@ export interface RequestRecord {
 
 export interface ConnectEmulatorOptions {
   /**
-   * What UpdateUserIdentityInfo does with fields it is not sent.
+   * What UpdateUserIdentityInfo does with the writable fields it is not sent (fields the instance type
+   * refuses are never changed by it).
    * @default 'replace' - they become empty
    */
   readonly updateSemantics?: 'replace' | 'merge';
@@ -319,8 +323,11 @@ export class ConnectEmulator {
           const details = problems.map((problem) => `IdentityInfo.${problem.field} ${problem.message}`).join('; ');
           throw new ApiError(400, 'InvalidParameterException', `${problems.length} validation error(s): ${details}`);
         }
-        const sent = nonEmpty(input.IdentityInfo);
-        user.identityInfo = this.updateSemantics === 'replace' ? sent : nonEmpty({ ...user.identityInfo, ...input.IdentityInfo });
+        const written = this.updateSemantics === 'replace' ? input.IdentityInfo : { ...user.identityInfo, ...input.IdentityInfo };
+        // Fields the type refuses belong to the IdP or the directory: an update leaves them as they are.
+        const owned = IDENTITY_FIELDS.filter((field) => !acceptsField(instance.identityManagementType, field));
+        const kept = Object.fromEntries(owned.map((field) => [field, user.identityInfo[field]]));
+        user.identityInfo = nonEmpty({ ...written, ...kept });
         return {};
       }
       case 'SearchUsers': {
