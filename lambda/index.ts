@@ -8,6 +8,12 @@ import { ATTRIBUTES, physicalResourceId } from '../lib/resource-properties';
 import { CloudFormationAnswer, sendAnswer } from './cloudformation-response';
 import { DeclarationError, parseProperties, Progress, redact, syncUserIdentity } from './identity-sync';
 import { log } from './log';
+import { primeSdk } from './sdk-priming';
+
+// In a Lambda container, the SDK is warmed during init rather than on the first event. Elsewhere (a
+// test that imports the handler) there is no init phase to use, and priming would only add calls to a
+// mocked client.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME && process.env.AWS_REGION) void primeSdk(process.env.AWS_REGION);
 
 /** Time kept back from the work for sending the answer. */
 const ANSWER_RESERVE_MS = 5_000;

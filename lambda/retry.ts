@@ -23,19 +23,52 @@ export function retryReason(error: unknown): 'throttled' | 'server error' | 'net
   return undefined;
 }
 
-/** Backoff settings: exponential, with full jitter so that many handlers do not retry in step. */
+/**
+ * Backoff settings. Each delay is drawn at random between 0 and a ceiling (full jitter, so that many
+ * handlers do not retry in step). The ceiling grows exponentially from `baseMs` up to `capMs`; past
+ * that, it follows the time already spent waiting on the call, times `waitedFraction`, up to `maxCapMs`.
+ */
 export interface BackoffPolicy {
   /** The first delay's upper bound, in milliseconds. */
   readonly baseMs: number;
-  /** The largest delay, in milliseconds. */
+  /** How much the upper bound grows with each failed attempt, until it reaches `capMs`. */
+  readonly factor: number;
+  /** The upper bound of the delays of a short wait, in milliseconds. */
   readonly capMs: number;
+  /** Past `capMs`, the upper bound is this fraction of the time already spent on the call. */
+  readonly waitedFraction: number;
+  /** The largest upper bound, in milliseconds. */
+  readonly maxCapMs: number;
 }
 
 /**
- * Small base and a short cap: a throttled handler should come back soon, since the bucket refills every
- * few hundred milliseconds; with many handlers waiting, full jitter spreads them over the cap.
+ * Connect throttles each operation with a token bucket per account and region: 2 requests a second
+ * with a burst of 5 by default, often raised. A deploy starts one handler per declared user at once,
+ * so hundreds of handlers can wait on one bucket, and the retry policy decides how hard they press on
+ * it. Too little leaves the bucket idle (a slower deploy); too much only adds throttled requests, which
+ * cost Lambda time and crowd out the account's other callers of the API.
+ *
+ * - The ceiling starts at 125 ms and grows fourfold (125 ms, 500 ms, 2 s): a handler throttled alone
+ *   comes back within a moment, and one in a crowd reaches its steady pace in three attempts.
+ * - At 2 s, n waiting handlers offer about n requests a second: enough to keep a bucket of 20/s busy
+ *   while 200 handlers drain through it, and a short wait at the end once the crowd is gone.
+ * - A long wait means a long contention: 200 handlers queue ~100 s on the default 2/s bucket, and at a
+ *   2 s ceiling they would send about 100 requests for each one that passes. Past 12 s, the ceiling is
+ *   a sixth of the time already waited (at most 15 s): the extra wait at the end stays a small fraction
+ *   of the wait so far, while the pressure falls with the length of the queue.
+ *
+ * Modelled (bench/retry-model.ts, figures in BENCHMARKS.md) for 200 handlers of three calls each: at
+ * 20/s, 1.08× the bucket's lower bound with about 180 requests a second (the former 100 ms-to-2 s
+ * policy: 1.11×, 205/s); at 2/s, 1.04× (formerly 1.00×) with about 60 requests a second instead of 110;
+ * and 1,000 handlers at 2/s send about 120 requests a second instead of 510.
  */
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2_000 };
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 125, factor: 4, capMs: 2_000, waitedFraction: 1 / 6, maxCapMs: 15_000 };
+
+/** The upper bound of the delay after failed attempt number `attempt` (from 1), `waitedMs` into the call. */
+export function backoffCeiling(policy: BackoffPolicy, attempt: number, waitedMs: number): number {
+  const exponential = Math.min(policy.capMs, policy.baseMs * policy.factor ** Math.min(attempt - 1, 20));
+  return Math.min(policy.maxCapMs, Math.max(exponential, waitedMs * policy.waitedFraction));
+}
 
 /** Thrown when a call cannot be retried within the deadline; carries the last error. */
 export class DeadlineExceededError extends Error {
@@ -71,6 +104,7 @@ export interface RetryOptions {
 /** Runs `call` until it succeeds, fails for a reason not worth retrying, or the deadline comes. */
 export async function withRetries<T>(call: () => Promise<T>, options: RetryOptions): Promise<T> {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const startedAt = Date.now();
   for (let attempt = 1; ; attempt++) {
     if (options.stats) options.stats.attempts++;
     try {
@@ -79,8 +113,7 @@ export async function withRetries<T>(call: () => Promise<T>, options: RetryOptio
       const reason = retryReason(error);
       if (!reason || options.signal.aborted) throw error;
       if (reason === 'throttled' && options.stats) options.stats.throttled++;
-      const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.min(attempt - 1, 20));
-      const delay = Math.random() * ceiling;
+      const delay = Math.random() * backoffCeiling(backoff, attempt, Date.now() - startedAt);
       if (Date.now() + delay >= options.deadline) throw new DeadlineExceededError(options.operation, attempt, error);
       await sleep(delay, options.signal);
     }

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -46,20 +46,51 @@ export type PolicyScope = 'user' | 'instance' | 'account';
  * document without white space, with every deploy-time value at its longest.
  */
 export function estimatePolicySize(scope: IConstruct, name: string, document: unknown): number {
-  const placeholders = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(placeholders);
-    if (value === null || typeof value !== 'object') return value;
-    const node = value as Record<string, unknown>;
-    if (Array.isArray(node['Fn::Join'])) {
-      const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
-      return parts.map((part) => String(placeholders(part))).join(delimiter);
-    }
-    if (typeof node.Ref === 'string' || node['Fn::GetAtt'] || node['Fn::ImportValue'] || node['Fn::Select'] || node['Fn::Sub']) {
-      return 'x'.repeat(PSEUDO_PARAMETER_LENGTHS[node.Ref as string] ?? OTHER_TOKEN_LENGTH);
-    }
-    return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, placeholders(item)]));
-  };
   return name.length + JSON.stringify(placeholders(Stack.of(scope).resolve(document))).length;
+}
+
+/** A resolved template value with every intrinsic replaced by a string as long as its longest value. */
+function placeholders(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(placeholders);
+  if (value === null || typeof value !== 'object') return value;
+  const node = value as Record<string, unknown>;
+  if (Array.isArray(node['Fn::Join'])) {
+    const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map((part) => String(placeholders(part))).join(delimiter);
+  }
+  if (typeof node.Ref === 'string' || node['Fn::GetAtt'] || node['Fn::ImportValue'] || node['Fn::Select'] || node['Fn::Sub']) {
+    return 'x'.repeat(PSEUDO_PARAMETER_LENGTHS[node.Ref as string] ?? OTHER_TOKEN_LENGTH);
+  }
+  return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, placeholders(item)]));
+}
+
+/**
+ * The users with each deploy-time value replaced by a literal as long as the longest value it can take
+ * (see {@link estimatePolicySize}), one literal per distinct token so that distinct values stay
+ * distinct. Their statements measure as the deployed ones do, without resolving a document that lists
+ * every user: each token is resolved once, however many users share it.
+ */
+function withStandIns(construct: IConstruct, users: readonly ManagedUser[]): ManagedUser[] {
+  const stack = Stack.of(construct);
+  const standIns = new Map<string, string>();
+  const standIn = (value: string): string => {
+    if (!Token.isUnresolved(value)) return value;
+    let literal = standIns.get(value);
+    if (literal === undefined) {
+      const longest = String(placeholders(stack.resolve(value)));
+      const tag = `${standIns.size.toString(36)}~`;
+      literal = tag.length <= longest.length ? tag + longest.slice(tag.length) : longest;
+      standIns.set(value, literal);
+    }
+    return literal;
+  };
+  return users.map((user) => ({
+    partition: standIn(user.partition),
+    region: standIn(user.region),
+    account: standIn(user.account),
+    instanceId: user.instanceId === undefined ? undefined : standIn(user.instanceId),
+    userId: user.userId === undefined ? undefined : standIn(user.userId),
+  }));
 }
 
 /** Wraps statements into a policy document. */
@@ -123,8 +154,9 @@ export function chooseScope(
   policyName: string,
   otherPoliciesSize: number,
 ): PolicyScope {
+  const measured = withStandIns(construct, users);
   for (const scope of ['user', 'instance'] as const) {
-    const size = estimatePolicySize(construct, policyName, policyDocument(connectStatements(users, scope)));
+    const size = policyName.length + JSON.stringify(policyDocument(connectStatements(measured, scope))).length;
     if (size + otherPoliciesSize <= ROLE_POLICY_SIZE_BUDGET) return scope;
   }
   return 'account';

@@ -47,6 +47,12 @@ export class ConnectUserIdentityProvider extends Construct {
   private readonly users: ManagedUser[] = [];
   /** Declared users by `<instance ID>/<user ID or username>`, with where they were declared. */
   private readonly declarations = new Map<string, string>();
+  /**
+   * The scope decided for the users declared so far. Deciding it estimates the size of whole policy
+   * documents; synthesis asks twice (wildcard acknowledgements, rendering), so it is kept until a user
+   * is added.
+   */
+  private decidedScope?: PolicyScope;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -87,6 +93,7 @@ export class ConnectUserIdentityProvider extends Construct {
    */
   public manageUser(user: ManagedUser, declaredAt: string, username?: string): string | undefined {
     this.users.push(user);
+    this.decidedScope = undefined;
     const userKey = user.userId ?? (username === undefined ? undefined : `username:${username}`);
     if (user.instanceId === undefined || userKey === undefined || Token.isUnresolved(userKey)) return undefined;
     const key = `${user.instanceId}/${userKey}`;
@@ -97,7 +104,8 @@ export class ConnectUserIdentityProvider extends Construct {
 
   /** The scope the Connect statements are granted at, decided from their rendered size. */
   public get connectPolicyScope(): PolicyScope {
-    return chooseScope(this, this.users, CONNECT_POLICY_NAME, estimatePolicySize(this, LOGS_POLICY_NAME, this.logsPolicy()));
+    this.decidedScope ??= chooseScope(this, this.users, CONNECT_POLICY_NAME, estimatePolicySize(this, LOGS_POLICY_NAME, this.logsPolicy()));
+    return this.decidedScope;
   }
 
   private acknowledgeWildcards(): void {

@@ -69,3 +69,48 @@ test.each(['isolated', 'in-process'] as const)('fails with SilenceError when the
   expect(error).toBeInstanceOf(SilenceError);
   expect((error as SilenceError).output).toContain('started');
 });
+
+test('prepare loads the handler in its own process and invokes it only on release', async () => {
+  // GIVEN a handler that records when its module was loaded and when it was invoked, and a setup and
+  // a preloaded module that run before it
+  const handlerFile = path.join(workDir, 'timed.js');
+  writeFileSync(
+    handlerFile,
+    [
+      'const loadedAt = Date.now();',
+      'exports.handler = async (event) => {',
+      '  const invokedAt = Date.now();',
+      "  const body = JSON.stringify({ Status: 'SUCCESS', PhysicalResourceId: 'p', StackId: event.StackId, RequestId: event.RequestId,",
+      "    LogicalResourceId: event.LogicalResourceId, Data: { loadedAt: String(loadedAt), invokedAt: String(invokedAt), setup: String(globalThis.setupRan), pid: String(process.pid) } });",
+      '  await new Promise((resolve, reject) => {',
+      "    const request = require('node:http').request(event.ResponseURL, { method: 'PUT', headers: { 'content-length': Buffer.byteLength(body) } }, (response) => { response.resume(); response.on('end', resolve); });",
+      "    request.on('error', reject);",
+      '    request.end(body);',
+      '  });',
+      '};',
+    ].join('\n'),
+  );
+  const driver = new CloudFormationDriver({ handlerPath: handlerFile, environment: {}, timeoutMs: 5_000, resourceType: 'Custom::Timed' });
+  await driver.start();
+  const event = driver.createEvent('Timed', {});
+
+  // WHEN it is prepared, and released a moment later
+  const prepared = await driver.prepare(event, { setup: 'globalThis.setupRan = true;', preload: ['node:zlib'] });
+  const putsBeforeRelease = driver.puts.length;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const releasedAt = Date.now();
+  const invocation = await prepared.release();
+  await driver.stop();
+
+  // THEN nothing ran before the release; the module was loaded before it, in a process of its own
+  expect(event.ResourceType).toBe('Custom::Timed');
+  expect(putsBeforeRelease).toBe(0);
+  expect(prepared.initMs).toBeGreaterThan(0);
+  expect(invocation.outcome).toBe('returned');
+  const data = invocation.answer!.Data!;
+  expect(Number(data.loadedAt)).toBeLessThan(releasedAt);
+  expect(Number(data.invokedAt)).toBeGreaterThanOrEqual(releasedAt);
+  expect(data.setup).toBe('true');
+  expect(Number(data.pid)).toBe(prepared.pid);
+  expect(Number(data.pid)).not.toBe(process.pid);
+});

@@ -111,6 +111,8 @@ export interface CloudFormationDriverOptions {
    * without one. @default true
    */
   readonly strictContentType?: boolean;
+  /** The ResourceType of the events it builds. @default RESOURCE_TYPE (Custom::ConnectUserIdentity) */
+  readonly resourceType?: string;
 }
 
 export interface InvokeOptions {
@@ -121,6 +123,30 @@ export interface InvokeOptions {
 }
 
 export type Properties = Record<string, unknown>;
+
+export interface PrepareOptions {
+  /** The Lambda timeout for this invocation. @default the driver's */
+  readonly timeoutMs?: number;
+  /**
+   * Modules the process loads before the handler, resolved from the handler's directory: what the Lambda
+   * runtime would provide and the handler loads on its first event (e.g. an AWS SDK client package).
+   * @default - none
+   */
+  readonly preload?: string[];
+  /** JavaScript run in the process before anything is loaded, with `require` in scope. @default - none */
+  readonly setup?: string;
+}
+
+/** An isolated invocation whose handler is loaded, waiting to be released (see {@link CloudFormationDriver.prepare}). */
+export interface PreparedInvocation {
+  readonly event: CloudFormationCustomResourceEvent;
+  /** How long the process took from spawn to a loaded handler. */
+  readonly initMs: number;
+  /** The process's ID, e.g. to read its CPU time. */
+  readonly pid: number | undefined;
+  /** Invokes the handler; resolves as {@link CloudFormationDriver.invoke} does. */
+  release(): Promise<Invocation>;
+}
 
 export class CloudFormationDriver {
   /** Every PUT received, for any event. */
@@ -200,7 +226,7 @@ export class CloudFormationDriver {
       StackId: this.stackId,
       RequestId: requestId,
       LogicalResourceId: logicalId,
-      ResourceType: RESOURCE_TYPE,
+      ResourceType: this.options.resourceType ?? RESOURCE_TYPE,
       // CloudFormation includes the ServiceToken among the properties it sends.
       ResourceProperties: { ServiceToken: this.serviceToken, ...properties },
     };
@@ -357,6 +383,92 @@ export class CloudFormationDriver {
     });
   }
 
+  /**
+   * Starts an isolated invocation up to the end of its init phase: a fresh process runs `setup`, loads
+   * `preload` and the handler, and waits. `release()` then invokes the handler, so that many cold
+   * containers can start their work at the same moment, with their start-up outside the timing.
+   */
+  async prepare(event: CloudFormationCustomResourceEvent, options: PrepareOptions = {}): Promise<PreparedInvocation> {
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000;
+    const spawnedAt = Date.now();
+    const child = spawn(process.execPath, ['-e', PREPARED_RUNNER], {
+      env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...this.lambdaEnvironment() },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.children.add(child);
+    const streams = { stdout: '', stderr: '', output: '' };
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream]!.setEncoding('utf8').on('data', (text: string) => {
+        streams[stream] += text;
+        streams.output += text;
+      });
+    }
+    let loaded: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (loaded = resolve));
+    let startedAt = Date.now();
+    let finished: { outcome: 'returned' | 'threw'; error?: { name: string; message: string }; durationMs: number } | undefined;
+    let silent = false;
+    const onSilence = () => {
+      silent = true;
+      child.kill('SIGKILL');
+    };
+    // Loading is bounded as in invoke(); a prepared process then waits for release without a bound.
+    let timer = setTimeout(onSilence, 15_000);
+    child.on('message', (message: RunnerMessage | { type: 'loaded' }) => {
+      if (message.type === 'loaded') {
+        clearTimeout(timer);
+        loaded();
+      } else if (message.type === 'started') {
+        startedAt = Date.now();
+        timer = setTimeout(onSilence, this.hardTimeout(timeoutMs));
+      } else {
+        finished = { outcome: message.outcome, error: message.error, durationMs: Date.now() - startedAt };
+      }
+    });
+    const run = new Promise<InvocationRun>((resolve, reject) => {
+      child.on('error', (error) => {
+        loaded();
+        reject(error);
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        this.children.delete(child);
+        loaded();
+        if (silent) return reject(new SilenceError(event, this.hardTimeout(timeoutMs), streams.output, this.putsFor(event)));
+        if (finished) return resolve({ ...finished, ...streams });
+        resolve({
+          outcome: 'crashed',
+          error: { name: 'ProcessExit', message: `the handler process ended with ${signal ?? `code ${code}`}` },
+          ...streams,
+          durationMs: Date.now() - startedAt,
+        });
+      });
+    });
+    // A process that fails before release() is reported by release(); until then, nobody awaits it.
+    run.catch(() => undefined);
+    child.send({
+      handlerPath: this.options.handlerPath,
+      preload: options.preload ?? [],
+      setup: options.setup ?? '',
+      event,
+      timeoutMs,
+      functionName: `${this.stackName}-ConnectUserIdentityHandler`,
+    });
+    await ready;
+    const initMs = Date.now() - spawnedAt;
+    return {
+      event,
+      initMs,
+      pid: child.pid,
+      release: async () => {
+        if (child.connected) child.send({ type: 'go' });
+        const result = await run;
+        const puts = this.putsFor(event);
+        return { event, mode: 'isolated', ...result, puts, answer: puts.find((put) => put.status === 200)?.body };
+      },
+    };
+  }
+
   private putsFor(event: CloudFormationCustomResourceEvent): RecordedPut[] {
     return this.puts.filter((put) => put.requestId === event.RequestId);
   }
@@ -393,6 +505,37 @@ process.once('message', async ({ handlerPath, event, timeoutMs, functionName }) 
     message = { type: 'finished', outcome: 'threw', error: { name: String(error && error.name), message: String(error && error.message) } };
   }
   process.send(message, () => process.exit(0));
+});
+`;
+
+/** The runner of {@link CloudFormationDriver.prepare}: as RUNNER, but it loads first and invokes on a 'go' message. */
+const PREPARED_RUNNER = `
+process.once('message', ({ handlerPath, preload, setup, event, timeoutMs, functionName }) => {
+  if (setup) new Function('require', setup)(require);
+  const from = { paths: [require('node:path').dirname(handlerPath)] };
+  for (const id of preload) require(require.resolve(id, from));
+  const { handler } = require(handlerPath);
+  process.once('message', async () => {
+    const deadline = Date.now() + timeoutMs;
+    const context = {
+      functionName,
+      functionVersion: '$LATEST',
+      awsRequestId: require('node:crypto').randomUUID(),
+      memoryLimitInMB: '128',
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
+    process.send({ type: 'started' });
+    let message;
+    try {
+      await handler(event, context);
+      message = { type: 'finished', outcome: 'returned' };
+    } catch (error) {
+      message = { type: 'finished', outcome: 'threw', error: { name: String(error && error.name), message: String(error && error.message) } };
+    }
+    process.send(message, () => process.exit(0));
+  });
+  process.send({ type: 'loaded' });
 });
 `;
 
@@ -481,10 +624,10 @@ export function readTemplate(cloudAssemblyDir: string, stackName: string): { Res
   return JSON.parse(readFileSync(path.join(cloudAssemblyDir, stackArtifact(cloudAssemblyDir, stackName).templateFile), 'utf8'));
 }
 
-/** The Custom::ConnectUserIdentity resources of a synthesized stack, in template order. */
-export function customResourcesOf(cloudAssemblyDir: string, stackName: string): DeclaredResource[] {
+/** The custom resources of a synthesized stack (by default the Custom::ConnectUserIdentity ones), in template order. */
+export function customResourcesOf(cloudAssemblyDir: string, stackName: string, resourceType: string = RESOURCE_TYPE): DeclaredResource[] {
   return Object.entries(readTemplate(cloudAssemblyDir, stackName).Resources)
-    .filter(([, resource]) => resource.Type === RESOURCE_TYPE)
+    .filter(([, resource]) => resource.Type === resourceType)
     .map(([logicalId, resource]) => {
       const { ServiceToken: _serviceToken, ...properties } = resource.Properties ?? {};
       return { logicalId, properties };
@@ -496,15 +639,15 @@ export function customResourcesOf(cloudAssemblyDir: string, stackName: string): 
  * AWS::Lambda::Function → its Code.S3Key → the stack's asset manifest entry with that object key → the
  * staged asset directory → the file named by the function's Handler.
  */
-export function handlerAssetFromAssembly(cloudAssemblyDir: string, stackName: string): HandlerAsset {
+export function handlerAssetFromAssembly(cloudAssemblyDir: string, stackName: string, resourceType: string = RESOURCE_TYPE): HandlerAsset {
   const artifact = stackArtifact(cloudAssemblyDir, stackName);
   const resources = readTemplate(cloudAssemblyDir, stackName).Resources;
   const tokens = new Set(
     Object.values(resources)
-      .filter((resource) => resource.Type === RESOURCE_TYPE)
+      .filter((resource) => resource.Type === resourceType)
       .map((resource) => JSON.stringify(resource.Properties?.ServiceToken)),
   );
-  if (tokens.size !== 1) throw new Error(`${stackName}: expected the ${RESOURCE_TYPE} resources to share one ServiceToken, found ${tokens.size}`);
+  if (tokens.size !== 1) throw new Error(`${stackName}: expected the ${resourceType} resources to share one ServiceToken, found ${tokens.size}`);
   const token = JSON.parse([...tokens][0]);
   const functionLogicalId = token?.['Fn::GetAtt']?.[0];
   const fn = resources[functionLogicalId];
