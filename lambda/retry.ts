@@ -101,6 +101,9 @@ export interface RetryOptions {
   readonly stats?: CallStats;
 }
 
+/** The least time worth a last attempt before the deadline: about one round trip to Connect. */
+const LAST_ATTEMPT_MARGIN_MS = 100;
+
 /** Runs `call` until it succeeds, fails for a reason not worth retrying, or the deadline comes. */
 export async function withRetries<T>(call: () => Promise<T>, options: RetryOptions): Promise<T> {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -113,9 +116,11 @@ export async function withRetries<T>(call: () => Promise<T>, options: RetryOptio
       const reason = retryReason(error);
       if (!reason || options.signal.aborted) throw error;
       if (reason === 'throttled' && options.stats) options.stats.throttled++;
-      const delay = Math.random() * backoffCeiling(backoff, attempt, Date.now() - startedAt);
-      if (Date.now() + delay >= options.deadline) throw new DeadlineExceededError(options.operation, attempt, error);
-      await sleep(delay, options.signal);
+      // A delay that would run past the deadline is cut short for one last attempt, so that a long
+      // ceiling never gives up with seconds of the budget unused.
+      const timeLeft = options.deadline - Date.now() - LAST_ATTEMPT_MARGIN_MS;
+      if (timeLeft <= 0) throw new DeadlineExceededError(options.operation, attempt, error);
+      await sleep(Math.min(timeLeft, Math.random() * backoffCeiling(backoff, attempt, Date.now() - startedAt)), options.signal);
     }
   }
 }

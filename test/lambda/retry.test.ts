@@ -3,8 +3,43 @@
  */
 import http = require('node:http');
 import https = require('node:https');
-import { backoffCeiling, DEFAULT_BACKOFF } from '../../lambda/retry';
+import { backoffCeiling, DeadlineExceededError, DEFAULT_BACKOFF, withRetries } from '../../lambda/retry';
 import { primeSdk } from '../../lambda/sdk-priming';
+
+describe('withRetries', () => {
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
+
+  test('uses the time left for a last attempt when the next delay would pass the deadline', async () => {
+    // GIVEN a call throttled every time, a 500 ms deadline, and delays far longer than that
+    let attempts = 0;
+    const startedAt = Date.now();
+    const attempt = withRetries(
+      async () => {
+        attempts++;
+        throw throttled();
+      },
+      { operation: 'DescribeUser', deadline: startedAt + 500, signal: new AbortController().signal, backoff: { ...DEFAULT_BACKOFF, baseMs: 60_000, capMs: 60_000 } },
+    );
+    // THEN it gives up only once the budget is spent, after a last attempt
+    await expect(attempt).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(350);
+  });
+
+  test('fails at once for an error not worth retrying', async () => {
+    let attempts = 0;
+    const denied = Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    const attempt = withRetries(
+      async () => {
+        attempts++;
+        throw denied;
+      },
+      { operation: 'UpdateUserIdentityInfo', deadline: Date.now() + 5_000, signal: new AbortController().signal },
+    );
+    await expect(attempt).rejects.toBe(denied);
+    expect(attempts).toBe(1);
+  });
+});
 
 describe('backoffCeiling', () => {
   test('grows fourfold from 125 ms to the 2 s cap during a short wait', () => {
