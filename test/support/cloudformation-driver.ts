@@ -16,6 +16,7 @@
  * An invocation that has not ended by the Lambda timeout plus a small grace is "silence": the promise
  * rejects with a {@link SilenceError}, and an isolated process is killed.
  */
+import type { CloudFormationAnswer } from '../../lambda/cloudformation-response';
 import type {
   CloudFormationCustomResourceCreateEvent,
   CloudFormationCustomResourceDeleteEvent,
@@ -36,17 +37,8 @@ const REGION = 'us-east-1';
 
 export type InvocationMode = 'in-process' | 'isolated';
 
-/** The JSON document a handler PUTs to the ResponseURL. */
-export interface ResponseDocument {
-  readonly Status: 'SUCCESS' | 'FAILED';
-  readonly Reason?: string;
-  readonly PhysicalResourceId: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly NoEcho?: boolean;
-  readonly Data?: Record<string, string>;
-}
+/** The JSON document a handler PUTs to the ResponseURL (the shape the handler writes, and CloudFormation reads). */
+export type ResponseDocument = CloudFormationAnswer;
 
 /** One PUT received at a ResponseURL. */
 export interface RecordedPut {
@@ -357,8 +349,11 @@ export class CloudFormationDriver {
         silent = true;
         child.kill('SIGKILL');
       };
-      child.on('message', (message: RunnerMessage) => {
-        if (message.type === 'started') {
+      child.on('message', (message: RunnerMessage | { type: 'loaded' }) => {
+        if (message.type === 'loaded') {
+          // A plain invocation starts as soon as its container is loaded.
+          child.send({ type: 'go' });
+        } else if (message.type === 'started') {
           startedAt = Date.now();
           clearTimeout(timer);
           timer = setTimeout(onSilence, this.hardTimeout(timeoutMs));
@@ -379,7 +374,7 @@ export class CloudFormationDriver {
           durationMs: Date.now() - startedAt,
         });
       });
-      child.send({ handlerPath: this.options.handlerPath, event, timeoutMs, functionName: `${this.stackName}-ConnectUserIdentityHandler` });
+      child.send({ handlerPath: this.options.handlerPath, preload: [], event, timeoutMs, functionName: `${this.stackName}-ConnectUserIdentityHandler` });
     });
   }
 
@@ -391,7 +386,7 @@ export class CloudFormationDriver {
   async prepare(event: CloudFormationCustomResourceEvent, options: PrepareOptions = {}): Promise<PreparedInvocation> {
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000;
     const spawnedAt = Date.now();
-    const child = spawn(process.execPath, ['-e', PREPARED_RUNNER], {
+    const child = spawn(process.execPath, ['-e', RUNNER], {
       env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...this.lambdaEnvironment() },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
@@ -481,35 +476,11 @@ type RunnerMessage =
   | { type: 'finished'; outcome: 'returned' | 'threw'; error?: { name: string; message: string } };
 
 /**
- * The isolated runner, run with `node -e`: loads the bundle (init), then invokes the handler once with
- * a Lambda-like context, reports the outcome over IPC and exits, as a container that is never reused.
+ * The script an isolated invocation runs in a fresh Node.js process: it runs `setup`, loads `preload`
+ * and the handler (the init phase), says so, and on a 'go' message invokes the handler with a
+ * Lambda-like context, reports the outcome over IPC and exits, as a container that is never reused.
  */
 const RUNNER = `
-process.once('message', async ({ handlerPath, event, timeoutMs, functionName }) => {
-  const { handler } = require(handlerPath);
-  const deadline = Date.now() + timeoutMs;
-  const context = {
-    functionName,
-    functionVersion: '$LATEST',
-    awsRequestId: require('node:crypto').randomUUID(),
-    memoryLimitInMB: '128',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-  };
-  process.send({ type: 'started' });
-  let message;
-  try {
-    await handler(event, context);
-    message = { type: 'finished', outcome: 'returned' };
-  } catch (error) {
-    message = { type: 'finished', outcome: 'threw', error: { name: String(error && error.name), message: String(error && error.message) } };
-  }
-  process.send(message, () => process.exit(0));
-});
-`;
-
-/** The runner of {@link CloudFormationDriver.prepare}: as RUNNER, but it loads first and invokes on a 'go' message. */
-const PREPARED_RUNNER = `
 process.once('message', ({ handlerPath, preload, setup, event, timeoutMs, functionName }) => {
   if (setup) new Function('require', setup)(require);
   const from = { paths: [require('node:path').dirname(handlerPath)] };
