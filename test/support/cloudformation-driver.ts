@@ -326,56 +326,11 @@ export class CloudFormationDriver {
     }
   }
 
-  private invokeIsolated(event: CloudFormationCustomResourceEvent, timeoutMs: number): Promise<InvocationRun> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['-e', RUNNER], {
-        env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...this.lambdaEnvironment() },
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      });
-      this.children.add(child);
-      const streams = { stdout: '', stderr: '', output: '' };
-      for (const stream of ['stdout', 'stderr'] as const) {
-        child[stream]!.setEncoding('utf8').on('data', (text: string) => {
-          streams[stream] += text;
-          streams.output += text;
-        });
-      }
-      let startedAt = Date.now();
-      let finished: { outcome: 'returned' | 'threw'; error?: { name: string; message: string }; durationMs: number } | undefined;
-      let silent = false;
-      // Loading the bundle (the Lambda init phase) does not count against the timeout, but is bounded too.
-      let timer = setTimeout(() => onSilence(), 15_000);
-      const onSilence = () => {
-        silent = true;
-        child.kill('SIGKILL');
-      };
-      child.on('message', (message: RunnerMessage | { type: 'loaded' }) => {
-        if (message.type === 'loaded') {
-          // A plain invocation starts as soon as its container is loaded.
-          child.send({ type: 'go' });
-        } else if (message.type === 'started') {
-          startedAt = Date.now();
-          clearTimeout(timer);
-          timer = setTimeout(onSilence, this.hardTimeout(timeoutMs));
-        } else {
-          finished = { outcome: message.outcome, error: message.error, durationMs: Date.now() - startedAt };
-        }
-      });
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        this.children.delete(child);
-        if (silent) return reject(new SilenceError(event, this.hardTimeout(timeoutMs), streams.output, this.putsFor(event)));
-        if (finished) return resolve({ ...finished, ...streams });
-        resolve({
-          outcome: 'crashed',
-          error: { name: 'ProcessExit', message: `the handler process ended with ${signal ?? `code ${code}`}` },
-          ...streams,
-          durationMs: Date.now() - startedAt,
-        });
-      });
-      child.send({ handlerPath: this.options.handlerPath, preload: [], event, timeoutMs, functionName: `${this.stackName}-ConnectUserIdentityHandler` });
-    });
+  /** A plain isolated invocation: a prepared container, released as soon as it is loaded. */
+  private async invokeIsolated(event: CloudFormationCustomResourceEvent, timeoutMs: number): Promise<InvocationRun> {
+    const prepared = await this.prepare(event, { timeoutMs });
+    const { outcome, error, stdout, stderr, output, durationMs } = await prepared.release();
+    return { outcome, error, stdout, stderr, output, durationMs };
   }
 
   /**
