@@ -28,6 +28,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { closeNow } from './local-server';
 import * as path from 'node:path';
 import { format } from 'node:util';
 
@@ -176,9 +177,7 @@ export class CloudFormationDriver {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await closeNow(server);
   }
 
   /** Answers the next `count` PUTs with `status` instead of accepting them. */

@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { closeNow } from './local-server';
 import { acceptsField, IDENTITY_FIELDS, IdentityManagementType, IdentityRecord, validateIdentityInfo } from '../../lib/identity-rules';
 
 export type ConnectOperation = 'DescribeInstance' | 'DescribeUser' | 'UpdateUserIdentityInfo' | 'SearchUsers';
@@ -137,9 +138,7 @@ export class ConnectEmulator {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await closeNow(server);
   }
 
   get endpoint(): string {
