@@ -157,7 +157,7 @@ export async function syncUserIdentity(
   if (typeProblems.length > 0) throw new DeclarationError(describeFor(props, typeProblems));
 
   const userId = props.UserId ?? (await resolveUsername(props.Username!, instanceId, client, call, options));
-  const subject = `user ${userId} in instance ${instanceId}`;
+  const subject = subjectOf({ UserId: userId, InstanceId: instanceId });
   const described = await call(
     'DescribeUser',
     () => client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), options),

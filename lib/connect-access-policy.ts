@@ -46,7 +46,12 @@ export type PolicyScope = 'user' | 'instance' | 'account';
  * document without white space, with every deploy-time value at its longest.
  */
 export function estimatePolicySize(scope: IConstruct, name: string, document: unknown): number {
-  return name.length + JSON.stringify(placeholders(Stack.of(scope).resolve(document))).length;
+  return policySize(name, placeholders(Stack.of(scope).resolve(document)));
+}
+
+/** What IAM counts for a policy free of deploy-time values: its name and its document without white space. */
+function policySize(name: string, document: unknown): number {
+  return name.length + JSON.stringify(document).length;
 }
 
 /** A resolved template value with every intrinsic replaced by a string as long as its longest value. */
@@ -102,8 +107,17 @@ function unique(values: Iterable<string>): string[] {
   return [...new Set(values)];
 }
 
-function instanceArn(user: ManagedUser, instanceId: string): string {
-  return `arn:${user.partition}:connect:${user.region}:${user.account}:instance/${instanceId}`;
+/** Where an instance lives: its partition, region and account (literals or tokens). */
+export type ArnParts = Pick<ManagedUser, 'partition' | 'region' | 'account'>;
+
+/** `arn:<partition>:connect:<region>:<account>:instance/<instanceId>`; `*` for any instance. */
+export function instanceArn(parts: ArnParts, instanceId: string): string {
+  return `arn:${parts.partition}:connect:${parts.region}:${parts.account}:instance/${instanceId}`;
+}
+
+/** A Connect user's ARN: `<instance ARN>/agent/<userId>`; `*` for any user. */
+export function userArn(parts: ArnParts, instanceId: string, userId: string): string {
+  return `${instanceArn(parts, instanceId)}/agent/${userId}`;
 }
 
 /**
@@ -117,9 +131,7 @@ export function connectStatements(users: readonly ManagedUser[], scope: PolicySc
   const instanceOf = (user: ManagedUser) => (scope === 'account' || user.instanceId === undefined ? '*' : user.instanceId);
   const agentResources = unique(
     users.map((user) =>
-      scope === 'user' && user.userId !== undefined
-        ? `${instanceArn(user, instanceOf(user))}/agent/${user.userId}`
-        : `${instanceArn(user, instanceOf(user))}/agent/*`,
+      userArn(user, instanceOf(user), scope === 'user' && user.userId !== undefined ? user.userId : '*'),
     ),
   );
   const instanceResources = unique(users.map((user) => instanceArn(user, instanceOf(user))));
@@ -138,7 +150,7 @@ export function connectStatements(users: readonly ManagedUser[], scope: PolicySc
       Sid: 'FindUsersByUsername',
       Effect: 'Allow',
       Action: 'connect:SearchUsers',
-      Resource: unique(searched.flatMap((user) => [instanceArn(user, instanceOf(user)), `${instanceArn(user, instanceOf(user))}/agent/*`])),
+      Resource: unique(searched.flatMap((user) => [instanceArn(user, instanceOf(user)), userArn(user, instanceOf(user), '*')])),
     });
   }
   return statements;
@@ -156,7 +168,7 @@ export function chooseScope(
 ): PolicyScope {
   const measured = withStandIns(construct, users);
   for (const scope of ['user', 'instance'] as const) {
-    const size = policyName.length + JSON.stringify(policyDocument(connectStatements(measured, scope))).length;
+    const size = policySize(policyName, policyDocument(connectStatements(measured, scope)));
     if (size + otherPoliciesSize <= ROLE_POLICY_SIZE_BUDGET) return scope;
   }
   return 'account';

@@ -1,5 +1,6 @@
 import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { userArn } from './connect-access-policy';
 import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
 import {
   containsDynamicReference,
@@ -151,7 +152,7 @@ export class ConnectUserIdentity extends Construct {
     this.userId = props.userId ?? resource.getAttString(ATTRIBUTES.userId);
     this.userArn =
       reference && props.userId !== undefined
-        ? `arn:${arnParts.partition}:connect:${arnParts.region}:${arnParts.account}:instance/${reference.instanceId}/agent/${props.userId}`
+        ? userArn(arnParts, reference.instanceId, props.userId)
         : resource.getAttString(ATTRIBUTES.userArn);
   }
 }
