@@ -6,3 +6,4 @@ export { RESOURCE_TYPE, ATTRIBUTES } from './resource-properties';
 export { IDENTITY_FIELDS } from './identity-rules';
 export type { IdentityField, IdentityManagementType } from './identity-rules';
 export * from './roster';
+export * from './connect-user-roster';
