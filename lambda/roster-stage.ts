@@ -10,7 +10,6 @@
  * answer always comes before CloudFormation's ServiceTimeout for the stage: when too little of it is
  * left to go on, the stage fails with how far it got.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { IdentityManagementType } from '../lib/identity-rules';
 import { DeclarationLocation, RosterDeclaration, RosterStageResourceProperties } from '../lib/roster-declarations';
@@ -19,6 +18,7 @@ import { connectClient } from './connect-clients';
 import { changedDeclarations, readDeclarationFile } from './declarations';
 import { DeclarationError } from './identity-sync';
 import { log } from './log';
+import { countDone, DoneRanges, handOver, invocationWindow, runPool, worthHandingOver } from './long-run';
 import { Clock, Pacer, PacerState } from './pacer';
 import { sleep } from './retry';
 import { RosterSync, UserFailure } from './roster-sync';
@@ -35,8 +35,8 @@ export interface StageContinuation {
   readonly startedAt: number;
   /** How many invocations worked on the event so far. */
   readonly invocations: number;
-  /** Positions in the stage's work list that are done, as [start, end) ranges. */
-  readonly done: [number, number][];
+  /** Positions in the stage's work list that are done. */
+  readonly done: DoneRanges;
   readonly failures: UserFailure[];
   /** Failures in all, also those no longer listed. */
   readonly failureCount: number;
@@ -55,10 +55,6 @@ export function isContinuation(payload: unknown): payload is StageContinuation {
 const CONCURRENCY = 64;
 /** Failures carried from one invocation to the next; more are counted, and logged where they happen. */
 const MAX_CARRIED_FAILURES = 200;
-/** Time kept back, at the end of an invocation, for handing over or answering. */
-const FINAL_RESERVE_MS = 8_000;
-/** Before the final reserve, time in which no new user is started, so that users in flight can end. */
-const DRAIN_RESERVE_MS = 30_000;
 /** CloudFormation's wait for a custom resource when the properties do not say (its maximum). */
 const DEFAULT_SERVICE_TIMEOUT_S = 3_600;
 /** Part of the ServiceTimeout kept back for the answer, and for invocations starting late. */
@@ -68,25 +64,21 @@ const realClock: Clock = { now: () => Date.now(), sleep };
 
 /** Runs a stage event, or a continuation of one. Always ends in an answer or a hand-over. */
 export async function handleRosterStage(payload: CloudFormationCustomResourceEvent | StageContinuation, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> {
-  const invocationStart = Date.now();
   const continuation = isContinuation(payload) ? payload : undefined;
   const event = continuation ? continuation.event : (payload as CloudFormationCustomResourceEvent);
   const base = { requestType: event.RequestType, logicalId: event.LogicalResourceId, invocation: (continuation?.invocations ?? 0) + 1 };
+  const startedAt = continuation?.startedAt ?? Date.now();
+  const serviceTimeoutMs = serviceTimeoutOf(event) * 1000;
+  const answerBy = startedAt + serviceTimeoutMs * (1 - SERVICE_TIMEOUT_MARGIN);
+  const window = invocationWindow(context, answerBy);
 
   if (event.RequestType === 'Delete') {
     log('info', 'delete: identities left as they are', base);
-    return answer(event, { Status: 'SUCCESS', PhysicalResourceId: physicalIdOf(event) }, invocationStart + context.getRemainingTimeInMillis());
+    return answer(event, { Status: 'SUCCESS', PhysicalResourceId: physicalIdOf(event) }, window.endsAt);
   }
 
-  const invocationEnd = invocationStart + context.getRemainingTimeInMillis();
-  const startedAt = continuation?.startedAt ?? invocationStart;
-  const serviceTimeoutMs = serviceTimeoutOf(event) * 1000;
-  const answerBy = startedAt + serviceTimeoutMs * (1 - SERVICE_TIMEOUT_MARGIN);
-  const finalAt = Math.min(invocationEnd, answerBy) - Math.min(FINAL_RESERVE_MS, (invocationEnd - invocationStart) / 6);
-  const stopStartingAt = finalAt - Math.min(DRAIN_RESERVE_MS, (finalAt - invocationStart) / 3);
-
   const controller = new AbortController();
-  const abortTimer = setTimeout(() => controller.abort(new Error('the invocation is ending')), Math.max(0, finalAt - Date.now()));
+  const abortTimer = setTimeout(() => controller.abort(new Error('the invocation is ending')), Math.max(0, window.finalAt - Date.now()));
   let state: Progress;
   let work: RosterDeclaration[];
   try {
@@ -95,7 +87,7 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
     clearTimeout(abortTimer);
     const reason = error instanceof DeclarationError ? error.message : `unexpected ${error instanceof Error ? error.name : typeof error} while reading the declarations`;
     log('error', 'stage cannot start', { ...base, reason });
-    return answer(event, failed(event, reason), invocationEnd);
+    return answer(event, failed(event, reason), window.endsAt);
   }
   log('info', 'stage invocation started', { ...base, usersToApply: work.length, alreadyDone: countDone(state.done) });
 
@@ -109,27 +101,26 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
     knownTypes: continuation?.identityManagementTypes,
   });
 
-  await runPool(work, state, CONCURRENCY, () => Date.now() < stopStartingAt && !controller.signal.aborted, async (declaration) => {
+  state.done = await runPool(work, state.done, CONCURRENCY, () => Date.now() < window.stopStartingAt && !controller.signal.aborted, async (declaration) => {
     const outcome = await sync.apply(declaration);
     if (outcome.kind === 'written') state.written++;
-    else if (outcome.kind === 'unchanged') state.unchanged++;
-    else {
+    else if (outcome.kind === 'failed') {
       state.failureCount++;
       if (state.failures.length < MAX_CARRIED_FAILURES) state.failures.push(outcome.failure);
       log('warn', 'user not applied', { ...base, instanceId: outcome.failure.instanceId, user: outcome.failure.user, field: outcome.failure.field, problem: outcome.failure.problem });
-    }
+    } else state.unchanged++;
   });
   clearTimeout(abortTimer);
 
   const remaining = work.length - countDone(state.done);
-  const summary = { ...base, usersToApply: work.length, remaining, written: state.written, unchanged: state.unchanged, failed: state.failureCount, calls: JSON.stringify(pacer.stats()), durationMs: Date.now() - invocationStart };
+  const summary = { ...base, usersToApply: work.length, remaining, written: state.written, unchanged: state.unchanged, failed: state.failureCount, calls: JSON.stringify(pacer.stats()), durationMs: Date.now() - window.startedAt };
   if (remaining === 0) {
     log(state.failureCount > 0 ? 'warn' : 'info', 'stage done', summary);
     const outcome =
       state.failureCount > 0
         ? failed(event, failureReason(state.failures, state.failureCount, work.length))
         : { Status: 'SUCCESS' as const, PhysicalResourceId: physicalIdOf(event), Data: { Users: String(work.length), Written: String(state.written) } };
-    return answer(event, outcome, invocationEnd);
+    return answer(event, outcome, window.endsAt);
   }
 
   // Go on in a new invocation, if CloudFormation will still be waiting for most of it.
@@ -146,14 +137,13 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
     pacer: pacer.state(),
     identityManagementTypes: sync.learntTypes,
   };
-  if (answerBy - Date.now() > DRAIN_RESERVE_MS + FINAL_RESERVE_MS) {
-    const handedOver = await handOver(next, invocationEnd);
-    if (handedOver) {
+  if (worthHandingOver(answerBy)) {
+    if (await handOver(next, window.endsAt)) {
       log('info', 'stage handed over to a new invocation', summary);
       return;
     }
     log('error', 'stage could not hand over to a new invocation', summary);
-    return answer(event, failed(event, `could not continue the stage in a new invocation after ${work.length - remaining} of ${work.length} users; deploy again to go on (users applied so far keep their identity)`), invocationEnd);
+    return answer(event, failed(event, `could not continue the stage in a new invocation after ${work.length - remaining} of ${work.length} users; deploy again to go on (users applied so far keep their identity)`), window.endsAt);
   }
   log('error', 'stage ran out of time', summary);
   return answer(
@@ -162,13 +152,13 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
       event,
       `the stage ran out of the time CloudFormation waits for it (${Math.round(serviceTimeoutMs / 1000)} s) after ${work.length - remaining} of ${work.length} users; deploy again to go on (users applied so far keep their identity)`,
     ),
-    invocationEnd,
+    window.endsAt,
   );
 }
 
 /** The state of a stage's work, carried from invocation to invocation. */
 interface Progress {
-  done: [number, number][];
+  done: DoneRanges;
   failures: UserFailure[];
   failureCount: number;
   written: number;
@@ -222,47 +212,6 @@ function serviceTimeoutOf(event: CloudFormationCustomResourceEvent): number {
   return Number.isFinite(value) && value > 0 ? Math.min(value, DEFAULT_SERVICE_TIMEOUT_S) : DEFAULT_SERVICE_TIMEOUT_S;
 }
 
-/**
- * Works through the list, `concurrency` users at a time, starting users while `mayStart` says so and
- * skipping those already done; records each finished one in `state.done`. A user whose work is cut
- * short by the invocation's end is left not done, for the next invocation.
- */
-async function runPool<T>(items: T[], state: Progress, concurrency: number, mayStart: () => boolean, apply: (item: T) => Promise<void>): Promise<void> {
-  const done = new Set<number>();
-  for (const [start, end] of state.done) for (let index = start; index < end; index++) done.add(index);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      while (next < items.length && done.has(next)) next++;
-      if (next >= items.length || !mayStart()) return;
-      const index = next++;
-      try {
-        await apply(items[index]);
-        done.add(index);
-      } catch {
-        // Aborted at the invocation's end: the user is applied again by the next invocation.
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  state.done = toRanges(done);
-}
-
-function toRanges(indexes: Set<number>): [number, number][] {
-  const sorted = [...indexes].sort((a, b) => a - b);
-  const ranges: [number, number][] = [];
-  for (const index of sorted) {
-    const last = ranges[ranges.length - 1];
-    if (last && last[1] === index) last[1] = index + 1;
-    else ranges.push([index, index + 1]);
-  }
-  return ranges;
-}
-
-function countDone(ranges: [number, number][]): number {
-  return ranges.reduce((sum, [start, end]) => sum + end - start, 0);
-}
-
 /** The event as the next invocation needs it: the stage's user lists are dropped, to keep it small. */
 function withoutUserList(event: CloudFormationCustomResourceEvent): CloudFormationCustomResourceEvent {
   const strip = (properties: unknown) => {
@@ -274,26 +223,6 @@ function withoutUserList(event: CloudFormationCustomResourceEvent): CloudFormati
     ResourceProperties: strip(event.ResourceProperties),
     ...('OldResourceProperties' in event ? { OldResourceProperties: strip(event.OldResourceProperties) } : {}),
   } as CloudFormationCustomResourceEvent;
-}
-
-let lambdaClient: LambdaClient | undefined;
-
-/** Invokes this function again, asynchronously, with the continuation. Resolves to whether Lambda took it. */
-async function handOver(continuation: StageContinuation, invocationEnd: number): Promise<boolean> {
-  const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
-  if (!functionName) return false;
-  lambdaClient ??= new LambdaClient({ region: process.env.AWS_REGION, maxAttempts: 1 });
-  const payload = Buffer.from(JSON.stringify(continuation));
-  for (let attempt = 1; attempt <= 4 && Date.now() < invocationEnd - 1_000; attempt++) {
-    try {
-      await lambdaClient.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: payload }));
-      return true;
-    } catch (error) {
-      log('warn', 'hand-over attempt failed', { attempt, errorName: error instanceof Error ? error.name : typeof error });
-      await sleep(Math.min(250 * 2 ** attempt, Math.max(0, invocationEnd - 1_000 - Date.now())));
-    }
-  }
-  return false;
 }
 
 type Outcome = Pick<CloudFormationAnswer, 'Status' | 'Reason' | 'PhysicalResourceId' | 'Data' | 'NoEcho'>;

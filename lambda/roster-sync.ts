@@ -30,11 +30,22 @@ export interface UserFailure {
   readonly problem: string;
 }
 
-/** What applying one user came to. */
+/** What applying (or checking) one user came to. */
 export type UserOutcome =
   | { readonly kind: 'unchanged' }
+  /** Declared fields differed, and were written. */
   | { readonly kind: 'written'; readonly changedFields: IdentityField[] }
+  /** Declared fields differ, and were left as they are (a check without correction). */
+  | { readonly kind: 'differs'; readonly changedFields: IdentityField[] }
   | { readonly kind: 'failed'; readonly failure: UserFailure };
+
+/** How to apply a declaration. */
+export interface ApplyOptions {
+  /** Whether to write a user whose declared fields differ, or only to report it. */
+  readonly write: boolean;
+  /** Called just before a write; a rejection stops it (the user is then not done). */
+  readonly beforeWrite?: () => Promise<void>;
+}
 
 /** A failure of one user, raised inside {@link RosterSync.apply} and recorded against that user. */
 class UserFailed extends Error {
@@ -43,6 +54,14 @@ class UserFailed extends Error {
     readonly problem: string,
   ) {
     super(problem);
+  }
+}
+
+/** A write that `beforeWrite` refused: the user is left as it is, and not done. */
+export class WriteRefused extends Error {
+  constructor(readonly cause: unknown) {
+    super('the write was refused before it was sent');
+    this.name = 'WriteRefused';
   }
 }
 
@@ -76,14 +95,17 @@ export class RosterSync {
     }
   }
 
-  /** Applies one declaration. Resolves to its outcome; rejects only when the invocation is aborted. */
-  async apply(declaration: RosterDeclaration): Promise<UserOutcome> {
+  /**
+   * Applies (or checks) one declaration. Resolves to its outcome; rejects when the invocation is
+   * aborted, or when `beforeWrite` refuses a write.
+   */
+  async apply(declaration: RosterDeclaration, options: ApplyOptions = { write: true }): Promise<UserOutcome> {
     const instanceId = bareInstanceId(declaration.InstanceId);
     const user = userKey(declaration);
     try {
-      return await this.applyOrThrow(declaration, instanceId);
+      return await this.applyOrThrow(declaration, instanceId, options);
     } catch (error) {
-      if (this.options.signal.aborted) throw error;
+      if (this.options.signal.aborted || error instanceof WriteRefused) throw error;
       if (error instanceof UserFailed) return { kind: 'failed', failure: { instanceId, user, field: error.field, problem: error.problem } };
       // A failure of this code, not of the user: report its kind, never its message.
       const kind = error instanceof Error ? error.name : typeof error;
@@ -91,7 +113,7 @@ export class RosterSync {
     }
   }
 
-  private async applyOrThrow(declaration: RosterDeclaration, instanceId: string): Promise<UserOutcome> {
+  private async applyOrThrow(declaration: RosterDeclaration, instanceId: string, options: ApplyOptions): Promise<UserOutcome> {
     const reference = parseInstanceReference(declaration.InstanceId);
     const region = reference?.region ?? this.options.region;
     const client = this.options.client(region);
@@ -107,6 +129,7 @@ export class RosterSync {
     const current: UserIdentityInfo = described.User?.IdentityInfo ?? {};
     const { record, changedFields } = mergeIdentity(current, declaration.IdentityInfo, type);
     if (changedFields.length === 0) return { kind: 'unchanged' };
+    if (!options.write) return { kind: 'differs', changedFields };
 
     // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse
     // the whole record: name the undeclared field at fault.
@@ -118,6 +141,13 @@ export class RosterSync {
         held.map((problem) => problem.field).join(', '),
         `the value Connect holds (not declared here) ${held[0].message}; declare ${held[0].field} to replace it`,
       );
+    }
+    if (options.beforeWrite) {
+      try {
+        await options.beforeWrite();
+      } catch (error) {
+        throw new WriteRefused(error);
+      }
     }
     await this.call('UpdateUserIdentityInfo', () =>
       client.send(new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: record }), {
