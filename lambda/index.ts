@@ -17,6 +17,8 @@ import { primeSdk } from './sdk-priming';
 // mocked client.
 if (process.env.AWS_LAMBDA_FUNCTION_NAME && process.env.AWS_REGION) void primeSdk(process.env.AWS_REGION);
 
+export { checkDrift } from './drift-check';
+
 /** Time kept back from the work for sending the answer. */
 const ANSWER_RESERVE_MS = 5_000;
 /** Below this much time for the work, the handler does not start it and fails at once. */

@@ -56,7 +56,7 @@ export class ConnectUserIdentityProvider extends Construct {
    */
   private decidedScope?: PolicyScope;
   /** What the roster path needs beyond the per-user rights: its declaration files, and itself. */
-  private rosterAccess?: { policy: iam.Policy; declarationFiles: iam.PolicyStatement; readable: Set<string> };
+  private rosterAccess?: { policy: iam.Policy; declarationFiles: iam.PolicyStatement; readable: Map<string, string> };
   /** The stack's last roster stage: the next one waits for it. */
   private lastStage?: CustomResource;
 
@@ -116,14 +116,41 @@ export class ConnectUserIdentityProvider extends Construct {
    */
   public addRosterStage(stage: CustomResource, readableAs: string): void {
     const access = (this.rosterAccess ??= this.createRosterAccess());
-    if (!access.readable.has(readableAs)) {
-      access.readable.add(readableAs);
+    // The same pattern comes back as a new token from each stage: compare what it renders to.
+    const rendered = JSON.stringify(Stack.of(this).resolve(readableAs));
+    if (!access.readable.has(rendered)) {
+      access.readable.set(rendered, readableAs);
       access.declarationFiles.addResources(readableAs);
     }
     stage.node.addDependency(access.policy);
     if (this.lastStage) stage.node.addDependency(this.lastStage);
     this.lastStage = stage;
     this.decidedScope = undefined;
+  }
+
+  /**
+   * The Connect statements a role needs to read the stack's declared users (and, with `write`, update
+   * them), at the scope the handler's own are granted: for a drift check.
+   */
+  public connectStatementsFor(write: boolean): StatementJson[] {
+    return connectStatements(this.users, this.connectPolicyScope, { write });
+  }
+
+  /** The ARN patterns of the stack's roster declaration files, for `s3:GetObject`. */
+  public get declarationFilePatterns(): string[] {
+    return this.rosterAccess ? [...this.rosterAccess.readable.values()] : [];
+  }
+
+  /** Why a wildcard in a Connect statement or a declaration file pattern is granted, for cdk-nag. */
+  public wildcardReason(resource: string): string {
+    if (resource.includes(':s3:::')) {
+      return "The roster's declaration files in the asset bucket, current and previous (a rollback reads the previous one); the key prefix is this stack's alone.";
+    }
+    return resource.includes('instance/*')
+      ? `The instance is only known at deploy time, or the stack declares users in too many instances to list each within IAM's ${ROLE_POLICY_SIZE_LIMIT}-character limit for a role's policies; the grant stays within one account and region, to reading and updating users (and reading instances).`
+      : this.connectPolicyScope === 'user'
+        ? 'Users of this instance are named by username, so their IDs are only known at deploy time; the grant is limited to the users of this one instance.'
+        : `The stack declares more users than fit as single ARNs within IAM's ${ROLE_POLICY_SIZE_LIMIT}-character limit for a role's policies; the grant is limited to the users of this one instance.`;
   }
 
   /** The scope the Connect statements are granted at, decided from their rendered size. */
@@ -147,26 +174,18 @@ export class ConnectUserIdentityProvider extends Construct {
         new iam.PolicyStatement({ sid: 'ContinueOwnWork', actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
       ],
     });
-    return { policy, declarationFiles, readable: new Set<string>() };
+    return { policy, declarationFiles, readable: new Map<string, string>() };
   }
 
   private acknowledgeWildcards(): void {
     if (this.rosterAccess) {
       acknowledgeWildcardResources(
         this.rosterAccess.policy,
-        [{ Sid: 'ReadRosterDeclarations', Effect: 'Allow', Action: 's3:GetObject', Resource: [...this.rosterAccess.readable] }],
-        () =>
-          "The roster's declaration files in the asset bucket, current and previous (a rollback reads the previous one); the key prefix is this stack's alone.",
+        [{ Sid: 'ReadRosterDeclarations', Effect: 'Allow', Action: 's3:GetObject', Resource: this.declarationFilePatterns }],
+        (resource) => this.wildcardReason(resource),
       );
     }
-    const scope = this.connectPolicyScope;
-    acknowledgeWildcardResources(this.role, connectStatements(this.users, scope), (resource) =>
-      resource.includes('instance/*')
-        ? `The instance is only known at deploy time, or the stack declares users in too many instances to list each within IAM's ${ROLE_POLICY_SIZE_LIMIT}-character limit for a role's policies; the grant stays within one account and region, to reading and updating users (and reading instances).`
-        : scope === 'user'
-          ? 'Users of this instance are named by username, so their IDs are only known at deploy time; the grant is limited to the users of this one instance.'
-          : `The stack declares more users than fit as single ARNs within IAM's ${ROLE_POLICY_SIZE_LIMIT}-character limit for a role's policies; the grant is limited to the users of this one instance.`,
-    );
+    acknowledgeWildcardResources(this.role, connectStatements(this.users, this.connectPolicyScope), (resource) => this.wildcardReason(resource));
   }
 
   private logsPolicy() {

@@ -15,6 +15,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CloudFormationDriver, Invocation, RecordedPut, ResponseDocument } from './cloudformation-driver';
+import { CloudFormationEmulator } from './cloudformation-emulator';
 import { S3Emulator } from './s3-emulator';
 
 /** The resource types the handler serves. */
@@ -81,6 +82,8 @@ export interface StackDeployerOptions {
   readonly lambdaTimeoutMs?: number;
   /** Template parameters' values. */
   readonly parameters?: Record<string, string>;
+  /** CloudFormation's read API, kept at the stack's status and template as deploys go. */
+  readonly cloudFormation?: CloudFormationEmulator;
 }
 
 /** One stack's deployed state, and the deploys that change it. */
@@ -109,6 +112,7 @@ export class StackDeployer {
    */
   assumeDeployed(source: StackSource): void {
     this.publish(source);
+    this.setStatus('CREATE_COMPLETE', this.templateText(source));
     this.deployed = new Map();
     for (const [logicalId, resource] of this.customResources(source)) {
       this.deployed.set(logicalId, { type: resource.type, physicalId: `assumed-${logicalId}`, properties: resource.properties });
@@ -120,6 +124,8 @@ export class StackDeployer {
     this.publish(source);
     const startedAt = Date.now();
     const first = this.deployed.size === 0;
+    const previousTemplate = this.currentTemplate;
+    this.setStatus(first ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS', this.templateText(source));
     const target = this.customResources(source);
     const operations: ResourceOperation[] = [];
     const before = new Map(this.deployed);
@@ -137,6 +143,7 @@ export class StackDeployer {
     operations.push(...forward.operations);
 
     if (!forward.failed) {
+      if (!first) this.setStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
       // Cleanup: resources no longer in the template, and the old side of replacements.
       const removed = [...before.keys()].filter((id) => !target.has(id));
       const replaced = forward.operations.filter((op) => op.requestType === 'Update' && op.answer.PhysicalResourceId !== before.get(op.logicalId)!.physicalId);
@@ -149,8 +156,10 @@ export class StackDeployer {
       ]);
       operations.push(...cleanup);
       for (const id of removed) this.deployed.delete(id);
+      this.setStatus(first ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE');
       return { status: first ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE', operations, wallMs: Date.now() - startedAt };
     }
+    this.setStatus(first ? 'ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_IN_PROGRESS', first ? undefined : previousTemplate);
 
     // Rollback, dependents first: what was created is deleted; what was updated gets its old properties.
     const rolledBack: ResourceOperation[] = [];
@@ -168,8 +177,10 @@ export class StackDeployer {
     operations.push(...rolledBack);
     const rollbackFailed = rolledBack.some((op) => op.answer.Status !== 'SUCCESS');
     this.deployed = first ? new Map() : before;
+    const status: StackStatus = first ? (rollbackFailed ? 'ROLLBACK_FAILED' : 'ROLLBACK_COMPLETE') : rollbackFailed ? 'UPDATE_ROLLBACK_FAILED' : 'UPDATE_ROLLBACK_COMPLETE';
+    this.setStatus(status);
     return {
-      status: first ? (rollbackFailed ? 'ROLLBACK_FAILED' : 'ROLLBACK_COMPLETE') : rollbackFailed ? 'UPDATE_ROLLBACK_FAILED' : 'UPDATE_ROLLBACK_COMPLETE',
+      status,
       operations,
       wallMs: Date.now() - startedAt,
     };
@@ -239,7 +250,19 @@ export class StackDeployer {
   }
 
   private template(source: StackSource): Template {
-    return JSON.parse(readFileSync(path.join(source.cloudAssemblyDir, artifactOf(source).templateFile), 'utf8'));
+    return JSON.parse(this.templateText(source));
+  }
+
+  private templateText(source: StackSource): string {
+    return readFileSync(path.join(source.cloudAssemblyDir, artifactOf(source).templateFile), 'utf8');
+  }
+
+  /** The template deployed now, as CloudFormation's GetTemplate returns it. */
+  private currentTemplate?: string;
+
+  private setStatus(status: string, templateBody?: string): void {
+    if (templateBody !== undefined) this.currentTemplate = templateBody;
+    this.options.cloudFormation?.setStack(this.options.driver.stackId, status, templateBody);
   }
 
   private publish(source: StackSource): void {
