@@ -27,7 +27,9 @@ const e2e = useEndToEnd(
   Object.fromEntries(
     SCENARIOS.map((scenario) => [
       scenario,
-      (stack: Stack) => new ConnectUserIdentity(stack, 'Agent', { instanceId: INSTANCE, userId: USERS[scenario], identityInfo: DECLARED[scenario] }),
+      (stack: Stack) => {
+        new ConnectUserIdentity(stack, 'Agent', { instanceId: INSTANCE, userId: USERS[scenario], identityInfo: DECLARED[scenario] });
+      },
     ]),
   ) as Record<Scenario, (stack: Stack) => void>,
 );

@@ -51,7 +51,7 @@ describe('serializeAnswer', () => {
     expect(cut.endsWith('...')).toBe(true);
     const kept = cut.slice(0, -3);
     expect(reason.startsWith(kept)).toBe(true);
-    expect(kept.isWellFormed()).toBe(true);
+    expect(kept).not.toMatch(/\p{Surrogate}/u);
     // No character as a reader sees it is split: what follows the cut starts a new one
     const segments = [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(reason)].map((part) => part.index);
     expect(segments).toContain(kept.length);
