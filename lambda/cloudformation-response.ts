@@ -5,6 +5,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { errorCode } from './failure-reasons';
 import { sleep } from './retry';
 
 /** The body CloudFormation expects in answer to a custom-resource event. */
@@ -71,7 +72,7 @@ export async function sendAnswer(responseUrl: string, answer: CloudFormationAnsw
       if (status >= 200 && status < 300) return { delivered: true, attempts: attempt, lastStatus: String(status) };
       lastStatus = `HTTP ${status}`;
     } catch (error) {
-      lastStatus = error instanceof Error ? error.name : 'error';
+      lastStatus = errorCode(error);
     }
     const delay = Math.min(250 * 2 ** (attempt - 1), 2_000);
     if (attempt < maxAttempts && Date.now() + delay < options.deadline) await sleep(delay);

@@ -8,7 +8,7 @@
  * passed on. Services echo the values they refuse, in any letter case; Node's JSON errors quote the body
  * they could not read; no list of known values can scrub all of that.
  */
-import { IDENTITY_FIELDS, IdentityField, isUserId, parseInstanceReference } from '../lib/identity-rules';
+import { hasInstanceIdShape, IDENTITY_FIELDS, IdentityField, isUserId, parseInstanceReference } from '../lib/identity-rules';
 import { DeadlineExceededError, PersistentFailureError } from './retry';
 
 /** A failure whose message is fit for CloudFormation's Reason: it names IDs and fields, never values. */
@@ -32,18 +32,27 @@ export interface Subject {
 }
 
 /**
+ * How a message names an instance: `instance <id>`, from an instance ID or ARN, when the ID has the shape
+ * of those Connect issues; otherwise `the declared instance`, since the value may be something else typed
+ * in the wrong place (the API takes any 1 to 100 characters as an instance ID).
+ */
+export function describeInstance(instanceId: unknown): string {
+  const id = typeof instanceId === 'string' ? parseInstanceReference(instanceId)?.instanceId : undefined;
+  return hasInstanceIdShape(id) ? `instance ${id}` : 'the declared instance';
+}
+
+/**
  * The subject of a message: `user <id> in instance <id>`, or `instance <id> in <region>` when there is no
  * user. A Username is personal data and is never repeated; a UserId that is not ID-shaped may be one
  * typed in the wrong place (an email address, a login name), and is not repeated either.
  */
 export function describeSubject(subject: Subject): string {
-  const instanceId = typeof subject.instanceId === 'string' ? parseInstanceReference(subject.instanceId)?.instanceId : undefined;
+  const instance = describeInstance(subject.instanceId);
   let user: string | undefined;
   if (subject.userId !== undefined) user = isUserId(subject.userId) ? `user ${subject.userId}` : 'the declared user';
   else if (subject.byUsername) user = 'the user named by Username';
-  if (!instanceId) return user ?? 'the declared instance';
-  if (user) return `${user} in instance ${instanceId}`;
-  return subject.region ? `instance ${instanceId} in ${subject.region}` : `instance ${instanceId}`;
+  if (user) return `${user} in ${instance}`;
+  return subject.region ? `${instance} in ${subject.region}` : instance;
 }
 
 /** The names an SDK or Node.js error may carry: an identifier that ends in Exception, Error or Fault. */

@@ -26,7 +26,7 @@ import {
   validateUserReference,
 } from '../lib/identity-rules';
 import { ConnectUserIdentityResourceProperties } from '../lib/resource-properties';
-import { DeclarationError, describeSubject, explainSdkError, Subject } from './failure-reasons';
+import { DeclarationError, describeInstance, describeSubject, explainSdkError, Subject } from './failure-reasons';
 import { CallStats, withRetries } from './retry';
 
 export { DeclarationError } from './failure-reasons';
@@ -139,7 +139,7 @@ export async function syncUserIdentity(
     );
     type = described.Instance?.IdentityManagementType as IdentityManagementType | undefined;
     if (type !== 'CONNECT_MANAGED' && type !== 'SAML' && type !== 'EXISTING_DIRECTORY') {
-      throw new DeclarationError(`instance ${instanceId}: DescribeInstance reported no known identity management type`);
+      throw new DeclarationError(`${describeInstance(instanceId)}: DescribeInstance reported no known identity management type`);
     }
     identityManagementTypes.set(typeKey, type);
   }
@@ -231,15 +231,15 @@ async function resolveUsername(
   );
   const matches = (found.Users ?? []).filter((user) => user.Username === username && user.Id);
   if (matches.length === 0) {
-    throw new DeclarationError(`no user in instance ${instanceId} has the declared Username; check it, or give the UserId`);
+    throw new DeclarationError(`no user in ${describeInstance(instanceId)} has the declared Username; check it, or give the UserId`);
   }
   if (matches.length > 1) {
     // Connect issues IDs, so these are IDs; one that is not ID-shaped is not printed all the same.
     const ids = matches.map((user) => (isUserId(user.Id) ? user.Id : 'an ID of unexpected form'));
-    throw new DeclarationError(`${matches.length} users in instance ${instanceId} have the declared Username (${ids.join(', ')}); give the UserId instead`);
+    throw new DeclarationError(`${matches.length} users in ${describeInstance(instanceId)} have the declared Username (${ids.join(', ')}); give the UserId instead`);
   }
   if (!isUserId(matches[0].Id)) {
-    throw new DeclarationError(`SearchUsers answered with an ID of unexpected form for the declared Username in instance ${instanceId}; give the UserId`);
+    throw new DeclarationError(`SearchUsers answered with an ID of unexpected form for the declared Username in ${describeInstance(instanceId)}; give the UserId`);
   }
   return matches[0].Id;
 }

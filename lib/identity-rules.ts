@@ -132,6 +132,14 @@ export function isUserId(value: unknown): value is string {
   return typeof value === 'string' && USER_ID_PATTERN.test(value);
 }
 
+/**
+ * Whether an instance ID has the shape of those Connect issues, the UUID shape of user IDs. The API takes
+ * any 1 to 100 characters, so this is no rule; messages use it to decide whether to print an instance ID.
+ */
+export function hasInstanceIdShape(value: unknown): value is string {
+  return isUserId(value);
+}
+
 /** Whether a value is an AWS region name such as `us-east-1` or `us-gov-west-1`. */
 export function isRegionName(value: string): boolean {
   return REGION_PATTERN.test(value);

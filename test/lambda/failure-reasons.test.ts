@@ -111,6 +111,13 @@ describe('describeSubject', () => {
     expect(describeSubject({ instanceId: `arn:aws:connect:eu-west-2:123456789012:instance/${INSTANCE}`, byUsername: true })).toBe(
       `the user named by Username in instance ${INSTANCE}`,
     );
-    expect(describeSubject({ instanceId: 'not/an/instance', userId: USER })).toBe(`user ${USER}`);
+    expect(describeSubject({ instanceId: 'not/an/instance', userId: USER })).toBe(`user ${USER} in the declared instance`);
+  });
+
+  test('prints an instance ID only when it has the shape of those Connect issues', () => {
+    // GIVEN an email address typed as the instance ID (the API takes any 1 to 100 characters)
+    expect(describeSubject({ instanceId: 'jane.doe@example.com', userId: USER })).toBe(`user ${USER} in the declared instance`);
+    expect(describeSubject({ instanceId: 'jane.doe@example.com', region: 'us-east-1' })).toBe('the declared instance in us-east-1');
+    expect(describeSubject({ instanceId: INSTANCE, region: 'us-east-1' })).toBe(`instance ${INSTANCE} in us-east-1`);
   });
 });

@@ -164,6 +164,14 @@ describe('syncUserIdentity', () => {
     expect(state.calls.DescribeInstance).toEqual({ attempts: 4, throttled: 0 });
   });
 
+  test('fails for an unknown instance without printing an instance ID that is not shaped like one', async () => {
+    // GIVEN an email address typed as the instance ID, which Connect does not know
+    connect.on(DescribeInstanceCommand).rejects(new ResourceNotFoundException({ message: 'Instance jane.doe@example.com not found', $metadata: { httpStatusCode: 404 } }));
+    const attempt = syncUserIdentity({ InstanceId: 'jane.doe@example.com', UserId: USER, IdentityInfo: { FirstName: 'Jane' } }, budget(), progress());
+    // THEN the Reason calls it the declared instance
+    await expect(attempt).rejects.toThrow(new DeclarationError('the declared instance in us-east-1 not found (DescribeInstance: ResourceNotFoundException, HTTP 404)'));
+  });
+
   test('uses the region of an instance ARN', async () => {
     const instanceId = freshInstance();
     givenInstance(instanceId, 'CONNECT_MANAGED');
