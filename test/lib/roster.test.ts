@@ -407,7 +407,7 @@ describe('loadRoster: errors', () => {
     expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.SecondaryEmail does not match the API pattern`);
     expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.Mobile is not an E.164 number`);
     expect(error.message).toContain('entry 2 (UserId given): InstanceId must be 1 to 100 characters');
-    expect(error.message).toContain('entry 2 (UserId given): UserId must be 1 to 256 characters');
+    expect(error.message).toContain('entry 2 (UserId given): UserId is not a Connect user ID');
     expect(error.message).toContain('entry 3 (Username given): Username must be 1 to 100 characters');
     expect(error.problems).toHaveLength(8);
     expectNoPersonalData(error.message);
