@@ -12,15 +12,16 @@ import {
   UpdateUserIdentityInfoCommand,
   UserIdentityInfo,
 } from '@aws-sdk/client-connect';
-import { IDENTITY_FIELDS, IdentityField, IdentityManagementType, parseInstanceReference, Problem, validateIdentityInfo } from '../lib/identity-rules';
+import { hasInstanceIdShape, IdentityField, IdentityManagementType, parseInstanceReference, Problem, validateIdentityInfo } from '../lib/identity-rules';
 import { bareInstanceId, RosterDeclaration, userKey } from '../lib/roster-declarations';
+import { describeError, errorCode, fieldsNamedBy, httpStatusOf } from './failure-reasons';
 import { mergeIdentity } from './identity-sync';
 import { Clock, Pacer } from './pacer';
-import { backoffCeiling, DEFAULT_BACKOFF, retryReason } from './retry';
+import { backoffCeiling, DEFAULT_BACKOFF, PERSISTENT_ERROR_RETRIES, retryReason } from './retry';
 
 /** A user a stage could not apply, and why: IDs, a field and a value-free cause. */
 export interface UserFailure {
-  /** The bare instance ID. */
+  /** The bare instance ID (`the declared instance` when it is not shaped like one). */
   readonly instanceId: string;
   /** The user ID, or `Username:<hash>` for a user named by username. */
   readonly user: string;
@@ -101,19 +102,22 @@ export class RosterSync {
    */
   async apply(declaration: RosterDeclaration, options: ApplyOptions = { write: true }): Promise<UserOutcome> {
     const instanceId = bareInstanceId(declaration.InstanceId);
-    const user = userKey(declaration);
+    const failure = (field: string, problem: string): UserOutcome => ({
+      kind: 'failed',
+      failure: { instanceId: hasInstanceIdShape(instanceId) ? instanceId : 'the declared instance', user: userKey(declaration), field, problem },
+    });
     try {
       return await this.applyOrThrow(declaration, instanceId, options);
     } catch (error) {
       if (this.options.signal.aborted || error instanceof WriteRefused) throw error;
-      if (error instanceof UserFailed) return { kind: 'failed', failure: { instanceId, user, field: error.field, problem: error.problem } };
-      // A failure of this code, not of the user: report its kind, never its message.
-      const kind = error instanceof Error ? error.name : typeof error;
-      return { kind: 'failed', failure: { instanceId, user, field: 'IdentityInfo', problem: `unexpected ${kind}` } };
+      if (error instanceof UserFailed) return failure(error.field, error.problem);
+      // A failure of this code, not of the user: report its code, never its message.
+      return failure('IdentityInfo', `unexpected ${errorCode(error)}`);
     }
   }
 
   private async applyOrThrow(declaration: RosterDeclaration, instanceId: string, options: ApplyOptions): Promise<UserOutcome> {
+    const declaredFields = Object.keys(declaration.IdentityInfo) as IdentityField[];
     const reference = parseInstanceReference(declaration.InstanceId);
     const region = reference?.region ?? this.options.region;
     const client = this.options.client(region);
@@ -149,10 +153,10 @@ export class RosterSync {
         throw new WriteRefused(error);
       }
     }
-    await this.call('UpdateUserIdentityInfo', () =>
-      client.send(new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: record }), {
-        abortSignal: this.options.signal,
-      }),
+    await this.call(
+      'UpdateUserIdentityInfo',
+      () => client.send(new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: record }), { abortSignal: this.options.signal }),
+      declaredFields,
     );
     return { kind: 'written', changedFields };
   }
@@ -200,7 +204,7 @@ export class RosterSync {
    * One call, paced: a throttled call goes back to the head of its operation's queue; a server or
    * network error is tried again a few times; anything else fails the user.
    */
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, send: () => Promise<T>, declaredFields: readonly IdentityField[] = []): Promise<T> {
     const pacer = this.options.pacer.of(operation);
     const { signal, clock } = this.options;
     let transientFailures = 0;
@@ -220,12 +224,13 @@ export class RosterSync {
         }
         pacer.failed();
         if (signal.aborted) throw error;
-        if (reason && ++transientFailures < TRANSIENT_ATTEMPTS) {
+        const attempts = reason === 'persistent network error' ? PERSISTENT_ERROR_RETRIES + 1 : TRANSIENT_ATTEMPTS;
+        if (reason && ++transientFailures < attempts) {
           retryingThrottle = false;
           await clock.sleep(Math.random() * backoffCeiling(DEFAULT_BACKOFF, transientFailures, 0), signal);
           continue;
         }
-        throw explainFailure(error, operation);
+        throw explainFailure(error, operation, declaredFields);
       }
     }
   }
@@ -236,27 +241,29 @@ function failedOn(problems: readonly Problem[]): UserFailed {
 }
 
 /**
- * What an SDK error says about a user, without passing on its message: Connect's messages may echo the
- * values sent or held. The error's code and status are kept; of the message, only the names of identity
- * fields it mentions.
+ * What an SDK error says about a user, from its code, its HTTP status and the identity field names its
+ * message mentions, never from its text: Connect's messages may echo the values sent or held.
  */
-export function explainFailure(error: unknown, operation: string): UserFailed {
-  if (!(error instanceof Error)) return new UserFailed(operation, `${operation} failed`);
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const code = `${error.name}${status ? `, HTTP ${status}` : ''}`;
-  switch (error.name) {
+export function explainFailure(error: unknown, operation: string, declaredFields: readonly IdentityField[] = []): UserFailed {
+  const facts = describeError(error);
+  const name = error instanceof Error ? error.name : '';
+  switch (name) {
     case 'ResourceNotFoundException':
       return operation === 'DescribeInstance'
-        ? new UserFailed('InstanceId', `the instance was not found (${operation}: ${code})`)
-        : new UserFailed('UserId', `the user was not found in the instance (${operation}: ${code})`);
+        ? new UserFailed('InstanceId', `the instance was not found (${operation}: ${facts})`)
+        : new UserFailed('UserId', `the user was not found in the instance (${operation}: ${facts})`);
     case 'AccessDeniedException':
-      return new UserFailed(operation, `access denied to connect:${operation} (${code}); the handler's role must allow it on this user`);
+      return new UserFailed(operation, `access denied to connect:${operation} (${facts}); the handler's role must allow it on this user`);
     case 'InvalidParameterException':
     case 'InvalidRequestException': {
-      const fields = IDENTITY_FIELDS.filter((field) => new RegExp(`\\b${field}\\b`, 'i').test(error.message ?? ''));
-      return new UserFailed(fields.length > 0 ? fields.join(', ') : 'IdentityInfo', `Amazon Connect refused ${operation} (${code})`);
+      const named = fieldsNamedBy(error);
+      const held = named.filter((field) => !declaredFields.includes(field));
+      return new UserFailed(
+        named.length > 0 ? named.join(', ') : 'IdentityInfo',
+        `Amazon Connect refused ${operation} (${facts})${held.length > 0 ? `; ${held.join(', ')} not declared here: the value Connect holds was refused, declare it to replace it` : ''}`,
+      );
     }
     default:
-      return new UserFailed(operation, `${operation} failed (${code})`);
+      return new UserFailed(operation, `${operation} failed (${facts})${httpStatusOf(error) === undefined && retryReason(error) ? ' after retries' : ''}`);
   }
 }
