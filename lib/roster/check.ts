@@ -15,8 +15,8 @@ import { findValueMistakes, ValueField } from './value-mistakes';
 export const ENTRY_KEYS = ['IdentityInfo', 'UserId', 'Username', 'InstanceId'] as const;
 
 const NULL_WORD_MESSAGE =
-  'is the unquoted word null, which YAML reads as "no value" although it may be a name: quote it (\'Null\') to declare ' +
-  'it as text, or leave the value empty to leave the field undeclared';
+  'is the unquoted word null, which YAML reads as "no value" although it may be a name: quote the value to declare it ' +
+  'as text, or leave it empty to leave the field undeclared';
 
 /** A checked record: its problems, and the entry when it names a user. */
 export interface CheckedRecord {

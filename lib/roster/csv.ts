@@ -55,9 +55,14 @@ export function parseCsvRecords(file: string, text: string, problems: RosterProb
   try {
     rows = parse(text, { delimiter: detectSeparator(text), relax_column_count: true, skip_empty_lines: false });
   } catch (error) {
-    const { code, lines } = error as { code?: string; lines?: number };
-    const where = typeof lines === 'number' ? ` (near line ${lines})` : '';
-    problems.push({ file, message: `is not valid CSV: ${CSV_ERRORS[code ?? ''] ?? 'it cannot be read as CSV'}${where}` });
+    // `records` counts the rows read before the one that failed (lines would miscount line breaks in cells).
+    const { code, records, index } = error as { code?: string; records?: number; index?: number };
+    problems.push({
+      file,
+      ...(typeof records === 'number' ? { row: records + 1 } : {}),
+      ...(typeof index === 'number' ? { column: columnLetter(index) } : {}),
+      message: `is not valid CSV: ${CSV_ERRORS[code ?? ''] ?? 'it cannot be read as CSV'}`,
+    });
     return [];
   }
   const agentRows = rows.slice(1).filter((row) => !isBlank(row)).length;
@@ -134,6 +139,8 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[]): 
   const found: RosterProblem[] = [];
   const columns = new Map<number, CsvColumn>();
   const indexOf = new Map<CsvColumn, number>();
+  /** Columns suggested for unknown headers: not reported missing as well. */
+  const suggested = new Set<CsvColumn>();
   header.forEach((cell, index) => {
     const letter = columnLetter(index);
     if (cell.trim() === '') {
@@ -151,6 +158,7 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[]): 
     const column = columnOf(cell);
     if (column === undefined) {
       const suggestion = closest(cell, CSV_COLUMNS, normalizeHeader) ?? containedColumn(cell);
+      if (suggestion) suggested.add(suggestion);
       found.push({
         file,
         row: 1,
@@ -178,11 +186,12 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[]): 
     });
     return undefined;
   }
-  if (!indexOf.has('InstanceId')) found.push({ file, row: 1, message: 'has no InstanceId column: add one, with the instance ID or ARN in every row' });
-  if (!indexOf.has('UserId') && !indexOf.has('Username')) {
+  const present = (column: CsvColumn) => indexOf.has(column) || suggested.has(column);
+  if (!present('InstanceId')) found.push({ file, row: 1, message: 'has no InstanceId column: add one, with the instance ID or ARN in every row' });
+  if (!present('UserId') && !present('Username')) {
     found.push({ file, row: 1, message: 'has neither a UserId nor a Username column: add one of them (or both, one filled per row)' });
   }
-  if (!IDENTITY_FIELDS.some((field) => indexOf.has(field))) {
+  if (!IDENTITY_FIELDS.some(present)) {
     found.push({ file, row: 1, message: `has no identity column: add at least one of ${IDENTITY_FIELDS.join(', ')}` });
   }
   problems.push(...found);

@@ -53,19 +53,20 @@ export function decodeRosterText(file: string, bytes: Uint8Array, problems: Rost
     return undefined;
   }
   const encoding = mark?.encoding ?? 'utf-8';
+  // UTF-8 text never holds a NUL byte; UTF-16 text of Latin letters is every other byte NUL.
+  if (encoding === 'utf-8' && bytes.includes(0)) {
+    problems.push({
+      file,
+      message: `holds NUL bytes: it is probably UTF-16 without a byte order mark, or not a text file; ${SAVE_AS_UTF8}`,
+    });
+    return undefined;
+  }
   const body = bytes.subarray(mark?.bytes.length ?? 0);
   let text: string;
   try {
     text = new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(body);
   } catch {
     problems.push({ file, message: undecodableMessage(body, encoding, mark?.name) });
-    return undefined;
-  }
-  if (text.includes('\0')) {
-    problems.push({
-      file,
-      message: `holds NUL characters: it is probably UTF-16 without a byte order mark, or not a text file; ${SAVE_AS_UTF8}`,
-    });
     return undefined;
   }
   const replaced = text.indexOf('\uFFFD');

@@ -106,8 +106,8 @@ export function displayKey(key: string): string {
  * The known name nearest to `name` by edit distance (compared as `normalize` makes them), if near
  * enough to be a typo of it.
  */
-export function closest(name: string, known: readonly string[], normalize = (text: string) => text.toLowerCase()): string | undefined {
-  let best: { candidate: string; distance: number } | undefined;
+export function closest<T extends string>(name: string, known: readonly T[], normalize = (text: string) => text.toLowerCase()): T | undefined {
+  let best: { candidate: T; distance: number } | undefined;
   for (const candidate of known) {
     const distance = levenshtein(normalize(name), normalize(candidate));
     if (distance <= Math.max(2, Math.floor(candidate.length / 3)) && (!best || distance < best.distance)) {
