@@ -182,21 +182,21 @@ describe('CSV rosters: the mistakes spreadsheets make, each with its cell', () =
     expectNoLeaks(Roster.check(file));
   });
 
-  test('fails on a row whose cell count differs from the header, and checks the other rows all the same', () => {
-    // GIVEN a row cut short, a row with an unquoted comma in a name, and a good row after them
+  test('fails on a row whose cell count differs from the header, and checks the other rows all the same, in row order', () => {
+    // GIVEN a row with a mistake, then a row cut short and a row with an unquoted comma in a name
     const file = rosterFile(
       'team.csv',
-      `InstanceId,UserId,FirstName,LastName\n${INSTANCE},${userId(1)},Mary\n${INSTANCE},${userId(2)},Jane,Smith, Jr.\n${INSTANCE},${userId(3)},Ann,Major \n`,
+      `InstanceId,UserId,FirstName,LastName\n${INSTANCE},${userId(1)},Ann,Major \n${INSTANCE},${userId(2)},Mary\n${INSTANCE},${userId(3)},Jane,Smith, Jr.\n`,
     );
 
     // WHEN it is checked
     const problems = Roster.check(file);
 
-    // THEN both rows are named with their cell counts, and the good row's own problem is found too
+    // THEN both rows are named with their cell counts, after the first row's own problem
     expect(problems.map(formatProblem)).toEqual([
-      `${file}: row 2: has 3 cells where the header row names 4 columns: a separator is missing, or the row was cut short`,
-      `${file}: row 3: has 5 cells where the header row has 4: a value that holds the separator must be in quotes, or a separator is one too many`,
-      expect.stringContaining(`${file}: row 4 (UserId ${userId(3)}): LastName (column D) starts or ends with a space`),
+      expect.stringContaining(`${file}: row 2 (UserId ${userId(1)}): LastName (column D) starts or ends with a space`),
+      `${file}: row 3: has 3 cells where the header row names 4 columns: a separator is missing, or the row was cut short`,
+      `${file}: row 4: has 5 cells where the header row has 4: a value that holds the separator must be in quotes, or a separator is one too many`,
     ]);
     expectNoLeaks(problems);
   });
