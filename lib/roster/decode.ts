@@ -42,42 +42,32 @@ const BINARY_SIGNATURES: readonly { bytes: readonly number[]; message: string }[
 
 /** The text of a file, or `undefined` and a problem when its bytes are not text the loader reads. */
 export function decodeRosterText(file: string, bytes: Uint8Array, problems: RosterProblem[]): string | undefined {
+  const refuse = (message: string) => {
+    problems.push({ file, message });
+    return undefined;
+  };
   const binary = BINARY_SIGNATURES.find((signature) => startsWith(bytes, signature.bytes));
-  if (binary) {
-    problems.push({ file, message: binary.message });
-    return undefined;
-  }
+  if (binary) return refuse(binary.message);
   const mark = BYTE_ORDER_MARKS.find((candidate) => startsWith(bytes, candidate.bytes));
-  if (mark && mark.encoding === undefined) {
-    problems.push({ file, message: `is ${mark.name} text, which a roster cannot be: ${SAVE_AS_UTF8}` });
-    return undefined;
-  }
+  if (mark && mark.encoding === undefined) return refuse(`is ${mark.name} text, which a roster cannot be: ${SAVE_AS_UTF8}`);
   const encoding = mark?.encoding ?? 'utf-8';
   // UTF-8 text never holds a NUL byte; UTF-16 text of Latin letters is every other byte NUL.
   if (encoding === 'utf-8' && bytes.includes(0)) {
-    problems.push({
-      file,
-      message: `holds NUL bytes: it is probably UTF-16 without a byte order mark, or not a text file; ${SAVE_AS_UTF8}`,
-    });
-    return undefined;
+    return refuse(`holds NUL bytes: it is probably UTF-16 without a byte order mark, or not a text file; ${SAVE_AS_UTF8}`);
   }
   const body = bytes.subarray(mark?.bytes.length ?? 0);
   let text: string;
   try {
     text = new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(body);
   } catch {
-    problems.push({ file, message: undecodableMessage(body, encoding, mark?.name) });
-    return undefined;
+    return refuse(undecodableMessage(body, encoding, mark?.name));
   }
   const replaced = text.indexOf('\uFFFD');
   if (replaced !== -1) {
-    problems.push({
-      file,
-      message:
-        `holds the replacement character U+FFFD (�) on line ${lineAndColumn(text, replaced).line}: a character was lost when the file ` +
-        'was converted between encodings before; retype it',
-    });
-    return undefined;
+    return refuse(
+      `holds the replacement character U+FFFD (�) on line ${lineAndColumn(text, replaced).line}: a character was lost when ` +
+        'the file was converted between encodings before; retype it',
+    );
   }
   return text;
 }
