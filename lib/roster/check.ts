@@ -178,11 +178,10 @@ function unknownKeyProblem(key: string, value: unknown, where: 'entry' | 'Identi
     return { field, message: `is not ${kind}; did you mean ${suggestion}?${caseOnly ? ' (keys are case-sensitive)' : ''} The ${listed}` };
   }
   if (value !== null && typeof value === 'object' && !(value instanceof BareNullWord)) {
+    const shape = where === 'entry' ? ' A file holds one entry or a list of entries, not entries keyed by name.' : '';
     return {
       field: where === 'entry' ? '' : 'IdentityInfo',
-      message:
-        `holds a key that is not ${kind} and whose value is ${describeType(value)} (not shown: it may be a name); ` +
-        `a file holds one entry or a list of entries, not entries keyed by name. The ${listed}`,
+      message: `holds a key that is not ${kind} and whose value is ${describeType(value)} (not shown: it may be a name).${shape} The ${listed}`,
     };
   }
   return { field, message: `is not ${kind}; the ${listed}` };

@@ -19,6 +19,18 @@ type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 const SEPARATORS = [',', ';', '\t'] as const;
 
+/** Headers that sheets often use for a column, to suggest the roster's name for it (normalized keys). */
+const USUAL_HEADERS: Readonly<Record<string, CsvColumn>> = {
+  givenname: 'FirstName',
+  forename: 'FirstName',
+  surname: 'LastName',
+  familyname: 'LastName',
+  phone: 'Mobile',
+  cell: 'Mobile',
+  login: 'Username',
+  instance: 'InstanceId',
+};
+
 /** What csv-parse's error codes mean, in words that quote nothing from the file. */
 const CSV_ERRORS: Readonly<Record<string, string>> = {
   CSV_QUOTE_NOT_CLOSED: 'a quoted cell is never closed: a " is missing',
@@ -157,7 +169,7 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[]): 
     }
     const column = columnOf(cell);
     if (column === undefined) {
-      const suggestion = closest(cell, CSV_COLUMNS, normalizeHeader) ?? containedColumn(cell);
+      const suggestion = USUAL_HEADERS[normalizeHeader(cell)] ?? closest(cell, CSV_COLUMNS, normalizeHeader) ?? containedColumn(cell);
       if (suggestion) suggested.add(suggestion);
       found.push({
         file,

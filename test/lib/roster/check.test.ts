@@ -48,7 +48,7 @@ describe('checking entries', () => {
 
     // THEN the key is not shown, and the message says what shape a file has
     expect(problems.map(formatProblem)).toContain(
-      `${file}: entry 1: holds a key that is not a key of an entry and whose value is an object (not shown: it may be a name); a file holds one entry or a list of entries, not entries keyed by name. The keys of an entry are IdentityInfo, UserId, Username, InstanceId`,
+      `${file}: entry 1: holds a key that is not a key of an entry and whose value is an object (not shown: it may be a name). A file holds one entry or a list of entries, not entries keyed by name. The keys of an entry are IdentityInfo, UserId, Username, InstanceId`,
     );
     expectNoLeaks(problems);
   });

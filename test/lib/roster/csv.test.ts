@@ -284,8 +284,11 @@ describe('CSV rosters: the mistakes spreadsheets make, each with its cell', () =
 
 describe('CSV rosters: the header row', () => {
   test('fails on an unknown column, naming the closest known one', () => {
-    // GIVEN typos and extra words in headers
-    const file = rosterFile('team.csv', `InstanceId,UserId,Fristname,Mobile Phone,Email Address,Department\n${INSTANCE},${MARY_ID},Mary,+12065550142,marym@example.com,Sales\n`);
+    // GIVEN a typo, headers with a word more, a usual name for a column, and a column a roster does not have
+    const file = rosterFile(
+      'team.csv',
+      `InstanceId,UserId,Fristname,Mobile Phone,Email Address,Surname,Department\n${INSTANCE},${MARY_ID},Mary,+12065550142,marym@example.com,Major,Sales\n`,
+    );
 
     // WHEN it is checked
     const lines = problemLines(file);
@@ -295,7 +298,8 @@ describe('CSV rosters: the header row', () => {
       `${file}: row 1: Fristname (column C) is not a column of a roster; did you mean FirstName? the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
       `${file}: row 1: "Mobile Phone" (column D) is not a column of a roster; did you mean Mobile? the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
       `${file}: row 1: "Email Address" (column E) is not a column of a roster; did you mean Email? the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
-      `${file}: row 1: Department (column F) is not a column of a roster; the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
+      `${file}: row 1: Surname (column F) is not a column of a roster; did you mean LastName? the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
+      `${file}: row 1: Department (column G) is not a column of a roster; the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
     ]);
   });
 
