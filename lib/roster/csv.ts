@@ -88,42 +88,43 @@ export function parseCsvRecords(file: string, text: string, problems: RosterProb
   const columns = readHeader(file, rows, problems);
   if (columns === undefined) return [];
 
-  const named = [...columns.keys()];
-  const width = Math.max(...named) + 1;
+  const width = Math.max(...columns.keys()) + 1;
   const records: RosterRecord[] = [];
   rows.forEach((cells, index) => {
-    const row = index + 1;
-    if (row === 1 || isBlank(cells)) return;
-    if (cells.length < width) {
-      problems.push({
-        file,
-        row,
-        message: `has ${cells.length} cells where the header row names ${width} columns: a separator is missing, or the row was cut short`,
-      });
-      return;
-    }
-    if (cells.length > rows[0].length && cells.slice(rows[0].length).some((cell) => cell !== '')) {
-      problems.push({
-        file,
-        row,
-        message:
-          `has ${cells.length} cells where the header row has ${rows[0].length}: a value that holds the separator must be ` +
-          'in quotes, or a separator is one too many',
-      });
-      return;
-    }
-    const value: { IdentityInfo: Record<string, string>; [key: string]: unknown } = { IdentityInfo: {} };
-    const letters = new Map<string, string>();
-    for (const [columnIndex, column] of columns) {
-      letters.set(column, columnLetter(columnIndex));
-      const cell = cells[columnIndex];
-      if (cell === '') continue;
-      if ((IDENTITY_FIELDS as readonly string[]).includes(column)) value.IdentityInfo[column] = cell;
-      else value[column] = cell;
-    }
-    records.push({ source: { file, format: 'csv', entry: records.length + 1, row, columns: letters }, value });
+    if (index === 0 || isBlank(cells)) return;
+    const countProblem = cellCountProblem(cells, rows[0].length, width);
+    if (countProblem) problems.push({ file, row: index + 1, message: countProblem });
+    else records.push(recordOfRow(file, index + 1, records.length + 1, cells, columns));
   });
   return records;
+}
+
+/**
+ * What is wrong with a row's cell count: fewer cells than the named columns, or values beyond the
+ * header's last cell (empty cells there are the trailing columns spreadsheets write).
+ */
+function cellCountProblem(cells: string[], headerCount: number, width: number): string | undefined {
+  if (cells.length < width) {
+    return `has ${cells.length} cells where the header row names ${width} columns: a separator is missing, or the row was cut short`;
+  }
+  if (cells.length > headerCount && cells.slice(headerCount).some((cell) => cell !== '')) {
+    return `has ${cells.length} cells where the header row has ${headerCount}: a value that holds the separator must be in quotes, or a separator is one too many`;
+  }
+  return undefined;
+}
+
+/** A row as an entry of the shape JSON files have, its empty cells left out, with the letter of each column. */
+function recordOfRow(file: string, row: number, entry: number, cells: string[], columns: Map<number, CsvColumn>): RosterRecord {
+  const value: { IdentityInfo: Record<string, string>; [key: string]: unknown } = { IdentityInfo: {} };
+  const letters = new Map<string, string>();
+  for (const [index, column] of columns) {
+    letters.set(column, columnLetter(index));
+    const cell = cells[index];
+    if (cell === '') continue;
+    if ((IDENTITY_FIELDS as readonly string[]).includes(column)) value.IdentityInfo[column] = cell;
+    else value[column] = cell;
+  }
+  return { source: { file, format: 'csv', entry, row, columns: letters }, value };
 }
 
 /**
