@@ -9,7 +9,9 @@ import { RosterFormat } from './files';
 
 /** Where a record came from. */
 export interface RecordSource {
+  /** The file, as the roster path was given. */
   readonly file: string;
+  /** The file's format, which decides how a problem is placed (entry and field, or row and column). */
   readonly format: RosterFormat;
   /** The record's number in its file, 1 for the first. */
   readonly entry: number;
@@ -21,7 +23,9 @@ export interface RecordSource {
 
 /** One would-be entry, unchecked, and where it came from. */
 export interface RosterRecord {
+  /** Where the record came from. */
   readonly source: RecordSource;
+  /** The record as parsed: an entry object when the file is right, anything when it is not. */
   readonly value: unknown;
 }
 
