@@ -26,3 +26,12 @@ test('a roster given as context replaces the default one', () => {
   const { stack } = createExampleApp({ context: { roster: 'examples/team.yaml' } });
   Template.fromStack(stack).resourceCountIs(RESOURCE_TYPE, 3);
 });
+
+test('a spreadsheet roster given as context (-c roster=examples/team.csv) declares the same users as its YAML twin', () => {
+  // GIVEN the example team as CSV and as YAML
+  const fromCsv = Template.fromStack(createExampleApp({ context: { roster: 'examples/team.csv' } }).stack);
+  const fromYaml = Template.fromStack(createExampleApp({ context: { roster: 'examples/team.yaml' } }).stack);
+  // THEN the two templates declare the same resources
+  expect(fromCsv.findResources(RESOURCE_TYPE)).toEqual(fromYaml.findResources(RESOURCE_TYPE));
+  fromCsv.resourceCountIs(RESOURCE_TYPE, 3);
+});
