@@ -103,8 +103,9 @@ export function policyDocument(statements: readonly StatementJson[]): { Version:
   return { Version: '2012-10-17', Statement: [...statements] };
 }
 
+/** Distinct values, sorted: a policy does not change when declarations are reordered. */
 function unique(values: Iterable<string>): string[] {
-  return [...new Set(values)];
+  return [...new Set(values)].sort();
 }
 
 /** Where an instance lives: its partition, region and account (literals or tokens). */
