@@ -1,11 +1,14 @@
 /**
  * A whole contact center, time-scaled: 2,000 agents deployed from one roster at Connect's default quota
  * (2 requests a second per operation, burst 5) with a 15-minute Lambda, played ten times faster: 20
- * requests a second and a 90-second Lambda.
+ * requests a second and a 90-second Lambda. Then the changes a center makes between deploys: one agent
+ * renamed, one joining and one leaving, and a deploy that fails and rolls back. The tests run in order,
+ * each from the stack the one before left.
  */
 import { randomUUID } from 'node:crypto';
 import { ConnectUserRoster } from '../../lib';
 import type { ConnectOperation } from '../support/connect-emulator';
+import { calls } from '../support/end-to-end';
 import { RosterFileEntry, RosterWorld } from '../support/roster-world';
 
 const K = 10;
@@ -13,42 +16,104 @@ const RATE = 2 * K;
 const BURST = 5;
 const USER_COUNT = 2_000;
 const INSTANCE = randomUUID();
-const USERS = Array.from({ length: USER_COUNT }, (_, index) => ({ index, id: randomUUID() }));
 const OPERATIONS: ConnectOperation[] = ['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'SearchUsers'];
 const world = new RosterWorld({ timeScale: K });
 
-const entry = (index: number, id: string): RosterFileEntry => ({
+const entry = (index: number, id: string, lastName = `Declared${index}`): RosterFileEntry => ({
   InstanceId: INSTANCE,
   UserId: id,
-  IdentityInfo: { FirstName: `Agent${index}`, LastName: `Declared${index}`, Email: `agent${index}@example.org` },
+  IdentityInfo: { FirstName: `Agent${index}`, LastName: lastName, Email: `agent${index}@example.org` },
 });
+/** The roster as deployed now; each test starts from it. */
+let deployed: RosterFileEntry[] = Array.from({ length: USER_COUNT }, (_, index) => entry(index, randomUUID()));
+
+/** Deploys a roster; returns the deploy and the Connect requests it made. */
+async function deploy(entries: RosterFileEntry[]) {
+  const source = await world.synth((stack) => new ConnectUserRoster(stack, 'Center', { roster: world.roster(entries) }));
+  const mark = world.connect.requests.length;
+  const result = await world.deployer.deploy(source);
+  await world.expectNoLeaks(result);
+  return { result, requests: world.connect.requests.slice(mark) };
+}
+
+const identityOf = (userId: string) => world.connect.user(INSTANCE, userId).identityInfo;
 
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
-  for (const { index, id } of USERS) world.connect.addUser(INSTANCE, { id, username: `agent.${index}`, identityInfo: { FirstName: `Held${index}`, LastName: `Held${index}` } });
+  deployed.forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { FirstName: `Held${index}`, LastName: `Held${index}` } }));
   for (const operation of OPERATIONS) world.connect.throttle(operation, { ratePerSecond: RATE, burst: BURST });
 });
 afterAll(() => world.stop());
 
 test('the first deploy of 2,000 users at the default quota completes with no failure and few throttled requests', async () => {
   // GIVEN a roster of 2,000 agents, none of whom holds the declared identity yet
-  const source = await world.synth((stack) => new ConnectUserRoster(stack, 'Center', { roster: world.roster(USERS.map(({ index, id }) => entry(index, id))) }));
-
   // WHEN the stack is deployed
-  const result = await world.deployer.deploy(source);
+  const { result, requests } = await deploy(deployed);
 
   // THEN it completes, and every agent holds the declaration
   expect(result.operations.map((op) => [op.requestType, op.answer.Status, op.answer.Reason])).toEqual([['Create', 'SUCCESS', undefined]]);
   expect(result.status).toBe('CREATE_COMPLETE');
-  for (const { index, id } of USERS) expect(world.connect.user(INSTANCE, id).identityInfo).toEqual(entry(index, id).IdentityInfo);
-  // AND the stage took more than one invocation, each within the Lambda's limit
-  await world.lambda.settled();
+  for (const each of deployed) expect(identityOf(each.UserId!)).toEqual(each.IdentityInfo);
+  // AND the stage took more than one invocation (each within the Lambda's limit, or the driver would fail it)
   expect(world.lambda.invocations.length).toBeGreaterThan(0);
   // AND Connect received at most 1.25 times the calls the work needs
   const needed = 1 + 2 * USER_COUNT;
-  const requests = world.connect.requests.length;
-  const throttled = world.connect.requests.filter((request) => request.status === 429).length;
-  expect(requests).toBeLessThanOrEqual(1.25 * needed);
+  expect(requests.length).toBeLessThanOrEqual(1.25 * needed);
+  const throttled = requests.filter((request) => request.status === 429).length;
   const bound = (USER_COUNT - BURST) / RATE;
-  console.log(`2,000 users at ${RATE}/s: ${(result.wallMs / 1000).toFixed(1)} s = ${(result.wallMs / 1000 / bound).toFixed(2)}× the bound; ${requests} requests for ${needed} calls, ${throttled} throttled; ${world.lambda.invocations.length + 1} invocations`);
+  console.log(
+    `2,000 users at ${RATE}/s: ${(result.wallMs / 1000).toFixed(1)} s = ${(result.wallMs / 1000 / bound).toFixed(2)}× the bound; ` +
+      `${requests.length} requests for ${needed} calls, ${throttled} throttled; ${world.lambda.invocations.length + 1} invocations`,
+  );
 }, 600_000);
+
+test('a change to one agent calls Connect for that agent only', async () => {
+  // GIVEN the deployed roster, with agent 1234 renamed
+  deployed = deployed.map((each, index) => (index === 1234 ? { ...each, IdentityInfo: { ...each.IdentityInfo, LastName: 'Renamed' } } : each));
+
+  // WHEN it is deployed
+  const { result, requests } = await deploy(deployed);
+
+  // THEN the one stage is updated, with one read and one write of that agent (and the instance's type)
+  expect(result.status).toBe('UPDATE_COMPLETE');
+  expect(calls(requests)).toEqual(['DescribeInstance 200', 'DescribeUser 200', 'UpdateUserIdentityInfo 200']);
+  expect(requests.slice(1).every((request) => request.path.includes(deployed[1234].UserId!))).toBe(true);
+  expect(identityOf(deployed[1234].UserId!).LastName).toBe('Renamed');
+  console.log(`a one-agent change of a 2,000-agent roster took ${result.wallMs} ms`);
+}, 120_000);
+
+test('an agent joining and another leaving call Connect for the newcomer only', async () => {
+  // GIVEN the roster without agent 7, and with a new agent
+  const leaver = deployed[7];
+  const newcomer = entry(USER_COUNT, randomUUID());
+  world.seedUser(INSTANCE, { id: newcomer.UserId, username: 'newcomer', identityInfo: { FirstName: 'HeldNew' } });
+  deployed = [...deployed.filter((each) => each !== leaver), newcomer];
+
+  // WHEN it is deployed
+  const { result, requests } = await deploy(deployed);
+
+  // THEN only the newcomer is read and written; the leaver keeps the identity it had
+  expect(result.status).toBe('UPDATE_COMPLETE');
+  expect(calls(requests)).toEqual(['DescribeInstance 200', 'DescribeUser 200', 'UpdateUserIdentityInfo 200']);
+  expect(requests[2].path).toContain(newcomer.UserId);
+  expect(identityOf(leaver.UserId!)).toEqual(leaver.IdentityInfo);
+}, 120_000);
+
+test('a failed update rolls back, and the rollback restores the old declaration of every changed agent', async () => {
+  // GIVEN 100 agents renamed, and an agent that Connect does not know
+  const unknown = randomUUID();
+  const changed = deployed.map((each, index) => (index < 100 ? { ...each, IdentityInfo: { ...each.IdentityInfo, LastName: 'Interim' } } : each));
+
+  // WHEN it is deployed
+  const { result } = await deploy([...changed, entry(9_999, unknown)]);
+
+  // THEN the stage fails naming the unknown agent by ID and field
+  expect(result.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+  const [forward, rollback] = result.operations;
+  expect(forward.answer.Status).toBe('FAILED');
+  expect(forward.answer.Reason).toContain('1 of 101 users could not be applied');
+  expect(forward.answer.Reason).toContain(`user ${unknown} in instance ${INSTANCE}: UserId: the user was not found`);
+  // AND the rollback (an Update back to the old properties) restores the 100 agents
+  expect(rollback).toMatchObject({ requestType: 'Update', rollback: true, answer: { Status: 'SUCCESS' } });
+  for (const each of deployed.slice(0, 100)) expect(identityOf(each.UserId!)).toEqual(each.IdentityInfo);
+}, 300_000);

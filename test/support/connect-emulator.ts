@@ -139,6 +139,8 @@ export class ConnectEmulator {
   private readonly latencies = new Map<ConnectOperation, number>();
   private readonly hangs = new Map<ConnectOperation, number>();
   private readonly denied = new Set<ConnectOperation>();
+  /** `<operation>/<user ID>` pairs answered with AccessDeniedException. */
+  private readonly deniedUsers = new Set<string>();
   private readonly updateSemantics: 'replace' | 'merge';
   private server?: http.Server;
   private endpointUrl?: string;
@@ -275,6 +277,23 @@ export class ConnectEmulator {
     this.denied.delete(operation);
   }
 
+  /** Answers an operation on one user with 403 AccessDeniedException, as a role without that user's ARN gets. */
+  denyAccessToUser(operation: ConnectOperation, userId: string): void {
+    this.deniedUsers.add(`${operation}/${userId}`);
+  }
+
+  /** Changes some of a user's fields, as someone would in the Connect admin website (`''` empties one). */
+  editUser(instanceId: string, userId: string, fields: Partial<Record<keyof IdentityRecord, string>>): void {
+    const user = this.users.get(instanceId)?.get(userId);
+    if (!user) throw new Error(`no user ${userId} in instance ${instanceId}`);
+    user.identityInfo = nonEmpty({ ...user.identityInfo, ...fields });
+  }
+
+  /** Deletes a user, as someone would in the Connect admin website. */
+  removeUser(instanceId: string, userId: string): void {
+    if (!this.users.get(instanceId)?.delete(userId)) throw new Error(`no user ${userId} in instance ${instanceId}`);
+  }
+
   /** The requests of one operation. */
   requestsFor(operation: ConnectOperation): RequestRecord[] {
     return this.requests.filter((record) => record.operation === operation);
@@ -320,7 +339,7 @@ export class ConnectEmulator {
       if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
         throw new ApiError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
       }
-      if (this.denied.has(operation)) {
+      if (this.denied.has(operation) || (route.labels[1] !== undefined && this.deniedUsers.has(`${operation}/${route.labels[1]}`))) {
         throw new ApiError(403, 'AccessDeniedException', `User is not authorized to perform: connect:${operation}`);
       }
       const fault = this.faults.get(operation)?.shift();

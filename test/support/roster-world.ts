@@ -10,11 +10,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadRoster, Roster } from '../../lib';
-import { CloudFormationDriver, handlerAssetFromAssembly } from './cloudformation-driver';
-import { ACCOUNT, ConnectEmulator, REGION } from './connect-emulator';
+import { IdentityRecord } from '../../lib/identity-rules';
+import { CloudFormationDriver, handlerAssetFromAssembly, Invocation } from './cloudformation-driver';
+import { ACCOUNT, ConnectEmulator, EmulatedUser, REGION } from './connect-emulator';
 import { LambdaEmulator } from './lambda-emulator';
+import { findLeaks, secretsOfEvent } from './personal-data';
 import { S3Emulator } from './s3-emulator';
-import { StackDeployer, StackSource } from './stack-deployer';
+import { DeployResult, StackDeployer, StackSource } from './stack-deployer';
 
 /** A roster entry as a file holds it (the CLI's names). */
 export interface RosterFileEntry {
@@ -37,6 +39,8 @@ export class RosterWorld {
   driver!: CloudFormationDriver;
   deployer!: StackDeployer;
   readonly stackName: string;
+  /** Every identity value and username of the rosters and of Connect's users: none may leak. */
+  readonly secrets = new Set<string>();
   private readonly workDir = mkdtempSync(path.join(tmpdir(), 'connect-roster-e2e-'));
   private versions = 0;
 
@@ -59,13 +63,40 @@ export class RosterWorld {
     return source;
   }
 
+  /** Adds a user to Connect, and remembers its values and username as secrets. */
+  seedUser(instanceId: string, user: { id?: string; username: string; identityInfo?: IdentityRecord }): EmulatedUser {
+    this.secrets.add(user.username);
+    for (const value of Object.values(user.identityInfo ?? {})) if (value) this.secrets.add(value);
+    return this.connect.addUser(instanceId, user);
+  }
+
   /** Writes a roster file (JSON, the CLI's format) and loads it as a user would. */
   roster(entries: RosterFileEntry[]): Roster {
+    for (const entry of entries) {
+      if (entry.Username) this.secrets.add(entry.Username);
+      for (const value of Object.values(entry.IdentityInfo)) if (value) this.secrets.add(value);
+    }
     const dir = path.join(this.workDir, `roster-${this.versions + 1}-${Math.random().toString(36).slice(2)}`);
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'agents.json');
     writeFileSync(file, JSON.stringify(entries));
     return loadRoster(file);
+  }
+
+  /**
+   * Asserts that no invocation of a deploy (the first of each event, and every hand-over) left an
+   * identity value, a username or a ResponseURL in its output, its answer's Reason or physical ID.
+   */
+  async expectNoLeaks(result: DeployResult): Promise<void> {
+    await this.lambda.settled();
+    const invocations: Invocation[] = [
+      ...result.operations.map((op) => op.invocation).filter((each): each is Invocation => !(each instanceof Error)),
+      ...(await Promise.all(this.lambda.invocations.map((each) => each.ended))).filter((each): each is Invocation => !(each instanceof Error)),
+    ];
+    const events = result.operations.map((op) => op.event);
+    const secrets = [...this.secrets, ...events.flatMap(secretsOfEvent)];
+    const leaks = invocations.flatMap((invocation) => findLeaks({ ...invocation, puts: this.driver.puts }, secrets));
+    expect(leaks).toEqual([]);
   }
 
   async stop(): Promise<void> {
