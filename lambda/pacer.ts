@@ -133,7 +133,7 @@ export class OperationPacer {
     });
   }
 
-  /** The request succeeded. */
+  /** Connect took the request (it answered, with anything but a throttle). */
   succeeded(ticket: PacerTicket): void {
     this.settle();
     const now = this.clock.now();

@@ -222,7 +222,9 @@ export class RosterSync {
           retryingThrottle = true;
           continue;
         }
-        pacer.failed();
+        // An answer other than a throttle got past Connect's bucket: for pacing, it counts as a success.
+        if (httpStatusOf(error) !== undefined && !signal.aborted) pacer.succeeded(ticket);
+        else pacer.failed();
         if (signal.aborted) throw error;
         const attempts = reason === 'persistent network error' ? PERSISTENT_ERROR_RETRIES + 1 : TRANSIENT_ATTEMPTS;
         if (reason && ++transientFailures < attempts) {

@@ -1,0 +1,140 @@
+import { ConnectClient } from '@aws-sdk/client-connect';
+import { Pacer } from '../../lambda/pacer';
+import { RosterSync, WriteRefused } from '../../lambda/roster-sync';
+import { RosterDeclaration } from '../../lib/roster-declarations';
+import { VirtualClock } from '../support/virtual-clock';
+
+const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-000000000001';
+const userId = (index: number) => `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
+
+/** An SDK-shaped error as Connect's answers give them. */
+function apiError(name: string, status: number, message = ''): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+}
+
+/**
+ * A Connect that answers in 20 ms of simulated time, with a token bucket per operation, users held in
+ * memory, and the requests it saw.
+ */
+function fakeConnect(clock: VirtualClock, users: Map<string, Record<string, string>>, options: { rate?: number; refuse?: (command: string, input: any) => Error | undefined } = {}) {
+  const sent: string[] = [];
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const rate = options.rate ?? 1_000;
+  const send = async (command: { constructor: { name: string }; input: any }) => {
+    const name = command.constructor.name.replace(/Command$/, '');
+    sent.push(name);
+    await clock.sleep(10);
+    const bucket = buckets.get(name) ?? { tokens: 5, at: clock.now() };
+    bucket.tokens = Math.min(5, bucket.tokens + ((clock.now() - bucket.at) / 1000) * rate);
+    bucket.at = clock.now();
+    buckets.set(name, bucket);
+    await clock.sleep(10);
+    if (bucket.tokens < 1) throw apiError('ThrottlingException', 429, 'Rate exceeded');
+    bucket.tokens -= 1;
+    const refusal = options.refuse?.(name, command.input);
+    if (refusal) throw refusal;
+    if (name === 'DescribeInstance') return { Instance: { IdentityManagementType: 'CONNECT_MANAGED' } };
+    const held = users.get(command.input.UserId);
+    if (!held) throw apiError('ResourceNotFoundException', 404, `User not found: ${command.input.UserId}`);
+    if (name === 'DescribeUser') return { User: { IdentityInfo: { ...held } } };
+    users.set(command.input.UserId, { ...command.input.IdentityInfo });
+    return {};
+  };
+  return { client: { send } as unknown as ConnectClient, sent };
+}
+
+function syncWith(clock: VirtualClock, connect: { client: ConnectClient }, signal = new AbortController().signal) {
+  return new RosterSync({ region: 'us-east-1', pacer: new Pacer(clock), clock, signal, client: () => connect.client });
+}
+
+const declaration = (index: number, info: RosterDeclaration['IdentityInfo']): RosterDeclaration => ({ InstanceId: INSTANCE, UserId: userId(index), IdentityInfo: info });
+
+describe('RosterSync', () => {
+  test('writes the merged record of a user whose declared fields differ, and leaves a matching one alone', async () => {
+    // GIVEN two users, one already matching
+    const clock = new VirtualClock();
+    const users = new Map([
+      [userId(1), { FirstName: 'Held', LastName: 'Old' }],
+      [userId(2), { FirstName: 'Held', LastName: 'Same' }],
+    ]);
+    const connect = fakeConnect(clock, users);
+    const sync = syncWith(clock, connect);
+
+    // WHEN both are applied
+    const outcomes = await clock.run(Promise.all([sync.apply(declaration(1, { LastName: 'New' })), sync.apply(declaration(2, { LastName: 'Same' }))]));
+
+    // THEN the first is written with its undeclared field kept, the second is not written
+    expect(outcomes).toEqual([{ kind: 'written', changedFields: ['LastName'] }, { kind: 'unchanged' }]);
+    expect(users.get(userId(1))).toEqual({ FirstName: 'Held', LastName: 'New' });
+    expect(connect.sent.filter((name) => name === 'UpdateUserIdentityInfo')).toHaveLength(1);
+  });
+
+  test('reports a differing user without writing it when asked only to check', async () => {
+    // GIVEN a user whose last name differs
+    const clock = new VirtualClock();
+    const users = new Map([[userId(1), { LastName: 'Edited' }]]);
+    const connect = fakeConnect(clock, users);
+
+    // WHEN it is checked without correction
+    const outcome = await clock.run(syncWith(clock, connect).apply(declaration(1, { LastName: 'Declared' }), { write: false }));
+
+    // THEN the difference is reported and nothing is written
+    expect(outcome).toEqual({ kind: 'differs', changedFields: ['LastName'] });
+    expect(connect.sent).not.toContain('UpdateUserIdentityInfo');
+  });
+
+  test('stops a write that beforeWrite refuses', async () => {
+    // GIVEN a user to correct, and a guard that refuses (a deploy started)
+    const clock = new VirtualClock();
+    const connect = fakeConnect(clock, new Map([[userId(1), { LastName: 'Edited' }]]));
+
+    // WHEN it is applied
+    const applying = clock.run(syncWith(clock, connect).apply(declaration(1, { LastName: 'Declared' }), { write: true, beforeWrite: async () => Promise.reject(new Error('deploying')) }));
+
+    // THEN the apply rejects, and nothing is written
+    await expect(applying).rejects.toBeInstanceOf(WriteRefused);
+    expect(connect.sent).not.toContain('UpdateUserIdentityInfo');
+  });
+
+  test('records a failed user by ID and field, without the values an error message echoes', async () => {
+    // GIVEN a user whose held Mobile Connect refuses, echoing it, and a user Connect does not know
+    const clock = new VirtualClock();
+    const connect = fakeConnect(clock, new Map([[userId(1), { LastName: 'Held' }]]), {
+      refuse: (name) => (name === 'UpdateUserIdentityInfo' ? apiError('InvalidParameterException', 400, 'Invalid Mobile: +1555Secret (not E.164)') : undefined),
+    });
+    const sync = syncWith(clock, connect);
+
+    // WHEN both are applied
+    const [refused, missing] = await clock.run(Promise.all([sync.apply(declaration(1, { LastName: 'New' })), sync.apply(declaration(9, { LastName: 'New' }))]));
+
+    // THEN each fails with its ID, the field, and the error's code only
+    expect(refused).toEqual({
+      kind: 'failed',
+      failure: { instanceId: INSTANCE, user: userId(1), field: 'Mobile', problem: expect.stringContaining('Amazon Connect refused UpdateUserIdentityInfo (InvalidParameterException, HTTP 400)') },
+    });
+    expect(JSON.stringify(refused)).not.toContain('Secret');
+    expect(missing).toMatchObject({ kind: 'failed', failure: { user: userId(9), field: 'UserId', problem: expect.stringContaining('not found') } });
+  });
+
+  test('paces up on answers that are not throttles, errors included', async () => {
+    // GIVEN 300 users Connect does not know, and a quota of 50 requests a second
+    const clock = new VirtualClock();
+    const connect = fakeConnect(clock, new Map(), { rate: 50 });
+    const sync = syncWith(clock, connect);
+
+    // WHEN all are applied, 64 at a time as a stage does
+    let next = 0;
+    const outcomes: string[] = [];
+    const worker = async () => {
+      while (next < 300) {
+        next++;
+        outcomes.push((await sync.apply(declaration(1_000 + next, { LastName: 'X' }))).kind);
+      }
+    };
+    await clock.run(Promise.all(Array.from({ length: 64 }, worker)));
+
+    // THEN every one failed, and the pacer found the quota: far less than the 150 s its initial 2/s would take
+    expect(outcomes.every((kind) => kind === 'failed')).toBe(true);
+    expect(clock.now() / 1000).toBeLessThan(30);
+  });
+});
