@@ -153,7 +153,7 @@ async function simulate(scenario: PacingScenario, design: PacingDesign, settings
       if (share <= 0) return;
       const interval = 1000 / (share * scenario.ratePerSecond);
       while (!deployDone) {
-        await clock.sleep(interval * (0.5 + random()));
+        await clock.sleep(process.env.PERIODIC ? interval : interval * (0.5 + random()));
         competitor.sent++;
         await clock.sleep(LATENCY_MS / 2);
         if (buckets.DescribeUser.take(clock.now())) competitor.succeeded++;

@@ -58,7 +58,7 @@ export const DEFAULT_PACER_SETTINGS: PacerSettings = {
   initialRate: 2,
   minRate: 0.1,
   probeGrowth: 0.1,
-  growth: 0.005,
+  growth: 0.002,
   backoff: 0.8,
   window: 16,
   maxInFlight: 64,
