@@ -6,7 +6,7 @@
  * its own, as successive `cdk deploy` runs would produce them.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadRoster, Roster } from '../../lib';
@@ -108,7 +108,9 @@ export class RosterWorld {
 
   private async startOn(source: StackSource): Promise<void> {
     await Promise.all([this.connect.start(), this.s3.start(), this.lambda.start()]);
-    const handler = handlerAssetFromAssembly(source.cloudAssemblyDir, source.stackName, 'Custom::ConnectUserRoster');
+    // The handler serves both resource types; find it through whichever the first version declares.
+    const template = readFileSync(path.join(source.cloudAssemblyDir, `${source.stackName}.template.json`), 'utf8');
+    const handler = handlerAssetFromAssembly(source.cloudAssemblyDir, source.stackName, template.includes('"Custom::ConnectUserRoster"') ? 'Custom::ConnectUserRoster' : 'Custom::ConnectUserIdentity');
     this.driver = new CloudFormationDriver({
       handlerPath: handler.entry,
       environment: {
