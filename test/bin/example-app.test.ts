@@ -1,10 +1,18 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createExampleApp } from '../../bin/example-app';
 import { RESOURCE_TYPE } from '../../lib';
 
+/**
+ * The context `npx cdk synth` gives the app: cdk.json's feature flags. With it, the tests synthesize
+ * the template the CLI prints, not the one an app without flags would get.
+ */
+const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
+
 test('the example app declares the documented example user with one handler', () => {
-  // GIVEN the example app with its default roster
-  const { stack } = createExampleApp();
+  // GIVEN the example app with its default roster and cdk.json's context
+  const { stack } = createExampleApp({ context: CDK_JSON_CONTEXT });
   // WHEN synthesized
   const template = Template.fromStack(stack);
   // THEN it holds one user and one function
@@ -18,11 +26,15 @@ test('the example app declares the documented example user with one handler', ()
 });
 
 test('snapshot of the example stack (asset hashes normalized)', () => {
-  const { stack } = createExampleApp();
+  // GIVEN the example app as `npx cdk synth` builds it
+  const { stack } = createExampleApp({ context: CDK_JSON_CONTEXT });
+  // WHEN synthesized THEN the template is the reviewed one
   expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
 });
 
 test('a roster given as context replaces the default one', () => {
-  const { stack } = createExampleApp({ context: { roster: 'examples/team.yaml' } });
+  // GIVEN the team roster given as `-c roster=examples/team.yaml` would give it
+  const { stack } = createExampleApp({ context: { ...CDK_JSON_CONTEXT, roster: 'examples/team.yaml' } });
+  // WHEN synthesized THEN it declares the team's three users
   Template.fromStack(stack).resourceCountIs(RESOURCE_TYPE, 3);
 });
