@@ -108,7 +108,8 @@ describe('the build', () => {
           'CHANGELOG.md',
           'LICENSE',
           'package.json',
-          ...PACKAGE.bundledDependencies.map((name: string) => `node_modules/${name}/package.json`),
+          // Every runtime dependency: none is a jsii library, so each must travel bundled.
+          ...Object.keys(PACKAGE.dependencies).map((name) => `node_modules/${name}/package.json`),
         ]),
       );
     });
