@@ -3,7 +3,8 @@
 // AWS credentials and no Docker:
 //   npx cdk synth                                   the example roster, examples/roster.yaml (the documented example user)
 //   npx cdk synth -c roster=examples/team.yaml      a small team, one agent named by Username
-//   npx cdk synth -c roster=PATH                    a roster file (.json, .yaml, .yml) or a directory of them
+//   npx cdk synth -c roster=examples/team.csv       the same team, saved from a spreadsheet as CSV
+//   npx cdk synth -c roster=PATH                    a roster file (.json, .yaml, .yml, .csv) or a directory of them
 import { RosterError } from '../lib';
 import { createExampleApp } from './example-app';
 

@@ -2,7 +2,7 @@
 // `npx cdk synth` prints.
 import * as path from 'node:path';
 import { App, AppProps, Stack } from 'aws-cdk-lib';
-import { ConnectUserRoster, loadRoster } from '../lib';
+import { ConnectUserRoster, Roster } from '../lib';
 
 /** The roster used when none is given with `-c roster=PATH`: the documented example user. */
 export const DEFAULT_ROSTER = path.join(__dirname, '..', 'examples', 'roster.yaml');
@@ -16,7 +16,7 @@ export const EXAMPLE_STACK_NAME = 'ConnectUserIdentityExample';
  */
 export function createExampleApp(props: AppProps = {}): { app: App; stack: Stack } {
   const app = new App(props);
-  const roster = loadRoster(String(app.node.tryGetContext('roster') ?? DEFAULT_ROSTER));
+  const roster = Roster.load(String(app.node.tryGetContext('roster') ?? DEFAULT_ROSTER));
   const stack = new Stack(app, EXAMPLE_STACK_NAME, {
     description: 'Declares the identities of Amazon Connect users from a roster (ConnectUserIdentity example)',
   });

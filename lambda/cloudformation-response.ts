@@ -5,6 +5,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { errorCode } from './failure-reasons';
 import { sleep } from './retry';
 
 /** The body CloudFormation expects in answer to a custom-resource event. */
@@ -19,8 +20,33 @@ export interface CloudFormationAnswer {
   readonly Data?: Record<string, string>;
 }
 
-/** CloudFormation keeps at most 4 KiB of a response; the Reason is cut well before that. */
-const MAX_REASON_LENGTH = 1_000;
+/** CloudFormation refuses a response body of more than 4,096 bytes. */
+export const MAX_ANSWER_BYTES = 4_096;
+
+/** Marks a Reason that was cut to fit. */
+const CUT_MARK = '...';
+
+/**
+ * The answer as the JSON body to PUT, at most {@link MAX_ANSWER_BYTES} bytes of UTF-8. A Reason too long
+ * for that is cut between two characters as a reader sees them (an accent stays on its letter, an emoji
+ * whole) and ends with "...". The size is measured on the serialized body, where a control character
+ * takes six bytes (`\u0001`) and a character outside ASCII two to four.
+ */
+export function serializeAnswer(answer: CloudFormationAnswer): string {
+  const whole = JSON.stringify(answer);
+  if (Buffer.byteLength(whole) <= MAX_ANSWER_BYTES || !answer.Reason) return whole;
+  const characters = Array.from(new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(answer.Reason), (part) => part.segment);
+  const withReasonOf = (count: number) => JSON.stringify({ ...answer, Reason: characters.slice(0, count).join('') + CUT_MARK });
+  // The longest prefix that fits, by bisection: serialized size grows with the number of characters kept.
+  let fits = 0;
+  let tooLong = characters.length;
+  while (tooLong - fits > 1) {
+    const middle = Math.floor((fits + tooLong) / 2);
+    if (Buffer.byteLength(withReasonOf(middle)) <= MAX_ANSWER_BYTES) fits = middle;
+    else tooLong = middle;
+  }
+  return withReasonOf(fits);
+}
 
 /** Options for {@link sendAnswer}. */
 export interface SendOptions {
@@ -35,8 +61,7 @@ export interface SendOptions {
  * Resolves to whether CloudFormation received it.
  */
 export async function sendAnswer(responseUrl: string, answer: CloudFormationAnswer, options: SendOptions): Promise<{ delivered: boolean; attempts: number; lastStatus?: string }> {
-  const reason = answer.Reason && answer.Reason.length > MAX_REASON_LENGTH ? `${answer.Reason.slice(0, MAX_REASON_LENGTH - 3)}...` : answer.Reason;
-  const body = JSON.stringify({ ...answer, Reason: reason });
+  const body = serializeAnswer(answer);
   const maxAttempts = options.attempts ?? 5;
   let lastStatus: string | undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -47,7 +72,7 @@ export async function sendAnswer(responseUrl: string, answer: CloudFormationAnsw
       if (status >= 200 && status < 300) return { delivered: true, attempts: attempt, lastStatus: String(status) };
       lastStatus = `HTTP ${status}`;
     } catch (error) {
-      lastStatus = error instanceof Error ? error.name : 'error';
+      lastStatus = errorCode(error);
     }
     const delay = Math.min(250 * 2 ** (attempt - 1), 2_000);
     if (attempt < maxAttempts && Date.now() + delay < options.deadline) await sleep(delay);

@@ -17,22 +17,19 @@ import {
   IdentityField,
   IdentityManagementType,
   IdentityRecord,
+  isUserId,
   parseInstanceReference,
   Problem,
   validateIdentityInfo,
   validateInstanceReference,
+  validateNoSecureStringReferences,
   validateUserReference,
 } from '../lib/identity-rules';
 import { ConnectUserIdentityResourceProperties } from '../lib/resource-properties';
-import { CallStats, DeadlineExceededError, withRetries } from './retry';
+import { DeclarationError, describeInstance, describeSubject, explainSdkError, Subject } from './failure-reasons';
+import { CallStats, withRetries } from './retry';
 
-/** A failure whose message is fit for CloudFormation's Reason: it names IDs and fields, never values. */
-export class DeclarationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DeclarationError';
-  }
-}
+export { DeclarationError } from './failure-reasons';
 
 /** What one invocation may spend: a deadline for starting calls, and a signal that ends waiting. */
 export interface Budget {
@@ -87,7 +84,9 @@ export function parseProperties(properties: unknown): ConnectUserIdentityResourc
     throw new DeclarationError('the event has no ResourceProperties');
   }
   const props = properties as Record<string, unknown>;
+  const info = props.IdentityInfo !== null && typeof props.IdentityInfo === 'object' ? (props.IdentityInfo as Record<string, unknown>) : {};
   const problems: Problem[] = [
+    ...validateNoSecureStringReferences({ InstanceId: props.InstanceId, UserId: props.UserId, Username: props.Username, ...info }),
     ...validateInstanceReference(props.InstanceId),
     ...validateUserReference(props.UserId, props.Username),
     ...validateIdentityInfo(props.IdentityInfo),
@@ -96,26 +95,17 @@ export function parseProperties(properties: unknown): ConnectUserIdentityResourc
   return props as unknown as ConnectUserIdentityResourceProperties;
 }
 
-/** The subject of a message: the user ID when known; a username is a personal detail and is not repeated. */
+/** The subject of a message about a declaration: its user, by ID or as named by Username, in its instance. */
 function subjectOf(props: { UserId?: unknown; InstanceId?: unknown }): string {
-  const instance = typeof props.InstanceId === 'string' ? parseInstanceReference(props.InstanceId)?.instanceId : undefined;
-  const user = typeof props.UserId === 'string' && props.UserId ? `user ${props.UserId}` : 'the user named by Username';
-  return instance ? `${user} in instance ${instance}` : user;
+  const byUsername = props.UserId === undefined || props.UserId === '';
+  return describeSubject({ instanceId: props.InstanceId, userId: byUsername ? undefined : props.UserId, byUsername });
 }
 
 function describeFor(props: { UserId?: unknown; InstanceId?: unknown }, problems: readonly Problem[]): string {
   return `${subjectOf(props)}: ${problems.map((problem) => `${problem.field} ${problem.message}`).join('; ')}`;
 }
 
-/** Replaces every declared value found in a text from the API, in case an error message echoes one. */
-export function redact(text: string, props: Pick<ConnectUserIdentityResourceProperties, 'IdentityInfo' | 'Username'>): string {
-  const secrets = [...Object.values(props.IdentityInfo ?? {}), props.Username].filter(
-    (value): value is string => typeof value === 'string' && value.length >= 2,
-  );
-  return secrets.reduce((result, secret) => result.split(secret).join('[redacted]'), text);
-}
-
-/** Syncs one declared user. Throws DeclarationError (or DeadlineExceededError) with a clear message. */
+/** Syncs one declared user. Throws a DeclarationError whose message is fit for a Reason, or an abort. */
 export async function syncUserIdentity(
   props: ConnectUserIdentityResourceProperties,
   budget: Budget,
@@ -127,13 +117,14 @@ export async function syncUserIdentity(
   if (!region) throw new DeclarationError('no region: AWS_REGION is not set and InstanceId is not an ARN');
   const client = connectClient(region);
 
-  const call = async <T>(operation: string, send: () => Promise<T>, subject: string): Promise<T> => {
+  const declaredFields = IDENTITY_FIELDS.filter((field) => props.IdentityInfo[field] !== undefined);
+  const call = async <T>(operation: string, send: () => Promise<T>, subject: Subject): Promise<T> => {
     const stats = (progress.calls[operation] ??= { attempts: 0, throttled: 0 });
     progress.step = `waiting for ${operation}`;
     try {
       return await withRetries(send, { operation, deadline: budget.deadline, signal: budget.signal, stats });
     } catch (error) {
-      throw explain(error, operation, subject, props);
+      throw explainSdkError(error, operation, subject, declaredFields);
     }
   };
   const options = { abortSignal: budget.signal };
@@ -144,11 +135,11 @@ export async function syncUserIdentity(
     const described = await call(
       'DescribeInstance',
       () => client.send(new DescribeInstanceCommand({ InstanceId: instanceId }), options),
-      `instance ${instanceId} in ${region}`,
+      { instanceId, region },
     );
     type = described.Instance?.IdentityManagementType as IdentityManagementType | undefined;
     if (type !== 'CONNECT_MANAGED' && type !== 'SAML' && type !== 'EXISTING_DIRECTORY') {
-      throw new DeclarationError(`instance ${instanceId}: DescribeInstance reported no known identity management type`);
+      throw new DeclarationError(`${describeInstance(instanceId)}: DescribeInstance reported no known identity management type`);
     }
     identityManagementTypes.set(typeKey, type);
   }
@@ -157,7 +148,7 @@ export async function syncUserIdentity(
   if (typeProblems.length > 0) throw new DeclarationError(describeFor(props, typeProblems));
 
   const userId = props.UserId ?? (await resolveUsername(props.Username!, instanceId, client, call, options));
-  const subject = subjectOf({ UserId: userId, InstanceId: instanceId });
+  const subject: Subject = { instanceId, userId };
   const described = await call(
     'DescribeUser',
     () => client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), options),
@@ -177,7 +168,7 @@ export async function syncUserIdentity(
   );
   if (heldProblems.length > 0) {
     throw new DeclarationError(
-      `${subject}: ${heldProblems
+      `${describeSubject(subject)}: ${heldProblems
         .map((problem) => `the value Connect holds for ${problem.field} (not declared here) ${problem.message}; declare ${problem.field} to replace it`)
         .join('; ')}`,
     );
@@ -222,7 +213,7 @@ async function resolveUsername(
   username: string,
   instanceId: string,
   client: ConnectClient,
-  call: <T>(operation: string, send: () => Promise<T>, subject: string) => Promise<T>,
+  call: <T>(operation: string, send: () => Promise<T>, subject: Subject) => Promise<T>,
   options: { abortSignal: AbortSignal },
 ): Promise<string> {
   const found = await call(
@@ -236,49 +227,19 @@ async function resolveUsername(
         }),
         options,
       ),
-    `instance ${instanceId}`,
+    { instanceId, byUsername: true },
   );
   const matches = (found.Users ?? []).filter((user) => user.Username === username && user.Id);
   if (matches.length === 0) {
-    throw new DeclarationError(`no user in instance ${instanceId} has the declared Username; check it, or give the UserId`);
+    throw new DeclarationError(`no user in ${describeInstance(instanceId)} has the declared Username; check it, or give the UserId`);
   }
   if (matches.length > 1) {
-    throw new DeclarationError(
-      `${matches.length} users in instance ${instanceId} have the declared Username (${matches.map((user) => user.Id).join(', ')}); give the UserId instead`,
-    );
+    // Connect issues IDs, so these are IDs; one that is not ID-shaped is not printed all the same.
+    const ids = matches.map((user) => (isUserId(user.Id) ? user.Id : 'an ID of unexpected form'));
+    throw new DeclarationError(`${matches.length} users in ${describeInstance(instanceId)} have the declared Username (${ids.join(', ')}); give the UserId instead`);
   }
-  return matches[0].Id!;
-}
-
-/** Turns an SDK error into a message a person can act on, naming the operation and IDs only. */
-function explain(
-  error: unknown,
-  operation: string,
-  subject: string,
-  props: Pick<ConnectUserIdentityResourceProperties, 'IdentityInfo' | 'Username'>,
-): Error {
-  if (error instanceof DeadlineExceededError) {
-    const last = error.lastError instanceof Error ? error.lastError.name : 'an error';
-    return new DeclarationError(
-      `${subject}: ${operation} still failed (${last}) after ${error.attempts} attempts when the invocation's time ran out; deploy again, or raise the handler's timeout`,
-    );
+  if (!isUserId(matches[0].Id)) {
+    throw new DeclarationError(`SearchUsers answered with an ID of unexpected form for the declared Username in ${describeInstance(instanceId)}; give the UserId`);
   }
-  if (!(error instanceof Error)) return new DeclarationError(`${subject}: ${operation} failed`);
-  if (error.name === 'AbortError' || (error as { $metadata?: unknown }).$metadata === undefined && /abort/i.test(error.name)) {
-    return error;
-  }
-  const apiMessage = redact(error.message ?? '', props);
-  switch (error.name) {
-    case 'ResourceNotFoundException':
-      return new DeclarationError(`${subject} not found (${operation}: ${apiMessage})`);
-    case 'AccessDeniedException':
-      return new DeclarationError(
-        `${subject}: access denied to connect:${operation}; the handler's role must allow it on this resource (${apiMessage})`,
-      );
-    case 'InvalidParameterException':
-    case 'InvalidRequestException':
-      return new DeclarationError(`${subject}: Amazon Connect rejected ${operation}: ${apiMessage}`);
-    default:
-      return new DeclarationError(`${subject}: ${operation} failed with ${error.name}: ${apiMessage}`);
-  }
+  return matches[0].Id;
 }

@@ -6,7 +6,8 @@
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { ATTRIBUTES, physicalResourceId } from '../lib/resource-properties';
 import { CloudFormationAnswer, sendAnswer } from './cloudformation-response';
-import { DeclarationError, parseProperties, Progress, redact, syncUserIdentity } from './identity-sync';
+import { DeclarationError, errorCode } from './failure-reasons';
+import { parseProperties, Progress, syncUserIdentity } from './identity-sync';
 import { log } from './log';
 import { primeSdk } from './sdk-priming';
 
@@ -91,11 +92,11 @@ async function respond(event: CloudFormationCustomResourceEvent, budget: { deadl
       return failed(event, error.message);
     }
     if (budget.signal.aborted) return failed(event, `timed out ${describeProgress(progress)}`);
-    // An unexpected error: report its kind, not its message or stack, which could hold request data.
-    const kind = error instanceof Error ? error.name : typeof error;
-    const message = error instanceof Error ? redact(error.message, safeIdentity(event)) : '';
+    // An unexpected error: report its kind, never its message or stack, which can quote request or
+    // response data.
+    const kind = errorCode(error);
     log('error', 'unexpected error', { requestType, logicalId: event.LogicalResourceId, errorName: kind });
-    return failed(event, `unexpected ${kind} ${describeProgress(progress)}: ${message}`);
+    return failed(event, `unexpected ${kind} ${describeProgress(progress)}; deploy again, and if it recurs, report it with the handler's log`);
   }
 }
 
@@ -159,9 +160,4 @@ function flattenCalls(calls: Progress['calls']): Record<string, number> {
     if (stats.throttled) fields[`${operation}Throttled`] = stats.throttled;
   }
   return fields;
-}
-
-function safeIdentity(event: CloudFormationCustomResourceEvent): { IdentityInfo: Record<string, string>; Username?: string } {
-  const props = (event?.ResourceProperties ?? {}) as { IdentityInfo?: Record<string, string>; Username?: string };
-  return { IdentityInfo: props.IdentityInfo ?? {}, Username: props.Username };
 }

@@ -2,10 +2,32 @@
  * Retries of calls to Amazon Connect. Connect throttles each API at a few requests per second per
  * account and region, and a deploy of hundreds of users starts hundreds of handlers at once, so a
  * throttled call is normal and is retried until the invocation's deadline, not a fixed number of times.
+ * Network errors that time will not cure (a host name that does not resolve, a certificate that does
+ * not verify) get a few retries only, so that such a deploy fails in seconds rather than in 15 minutes.
  */
 
+/** Why a failed call is worth another try. */
+export type RetryReason = 'throttled' | 'server error' | 'network error' | 'persistent network error';
+
+/** Node.js codes of network errors that usually pass: a reset, a refused or timed-out connection, a DNS time-out. */
+const TRANSIENT_NETWORK_CODES = ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN'];
+
+/**
+ * Node.js codes of network errors that another try seconds later will not cure: a host name that does
+ * not resolve (a region without Amazon Connect, a mistyped endpoint), an unreachable network, and TLS
+ * failures such as a certificate that does not verify.
+ */
+const PERSISTENT_NETWORK_CODES = ['ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'EPROTO', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'HOSTNAME_MISMATCH'];
+const PERSISTENT_NETWORK_CODE_PREFIXES = ['CERT_', 'UNABLE_TO_', 'ERR_TLS_', 'ERR_SSL_'];
+
+/**
+ * How many times a persistent network error is retried before the call gives up: enough to ride out a
+ * DNS change or a certificate rotation in progress, far less than the invocation's budget.
+ */
+export const PERSISTENT_ERROR_RETRIES = 3;
+
 /** Why a call is worth another try, or `undefined` when it is not. */
-export function retryReason(error: unknown): 'throttled' | 'server error' | 'network error' | undefined {
+export function retryReason(error: unknown): RetryReason | undefined {
   if (!(error instanceof Error)) return undefined;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const name = error.name;
@@ -13,10 +35,13 @@ export function retryReason(error: unknown): 'throttled' | 'server error' | 'net
   if (status !== undefined && status >= 500) return 'server error';
   if (name === 'InternalServiceException' || name === 'ServiceUnavailableException') return 'server error';
   if (status === undefined) {
-    const code = (error as { code?: string }).code;
+    const code = (error as { code?: unknown }).code;
     if (name === 'TimeoutError' || name === 'RequestTimeout') return 'network error';
-    if (code && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND'].includes(code)) {
-      return 'network error';
+    if (typeof code === 'string') {
+      if (TRANSIENT_NETWORK_CODES.includes(code)) return 'network error';
+      if (PERSISTENT_NETWORK_CODES.includes(code) || PERSISTENT_NETWORK_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) {
+        return 'persistent network error';
+      }
     }
     if (/socket hang up|ECONNRESET|ECONNREFUSED/.test(error.message)) return 'network error';
   }
@@ -82,6 +107,18 @@ export class DeadlineExceededError extends Error {
   }
 }
 
+/** Thrown when a call keeps failing for a reason that time will not cure; carries the last error. */
+export class PersistentFailureError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly attempts: number,
+    readonly lastError: unknown,
+  ) {
+    super(`${operation} kept failing in the same way (${attempts} attempts)`);
+    this.name = 'PersistentFailureError';
+  }
+}
+
 /** What a retried call reports about itself, for the logs. */
 export interface CallStats {
   attempts: number;
@@ -104,10 +141,14 @@ export interface RetryOptions {
 /** The least time worth a last attempt before the deadline: about one round trip to Connect. */
 const LAST_ATTEMPT_MARGIN_MS = 100;
 
-/** Runs `call` until it succeeds, fails for a reason not worth retrying, or the deadline comes. */
+/**
+ * Runs `call` until it succeeds, fails for a reason not worth retrying (thrown as it is), fails
+ * persistently ({@link PersistentFailureError}), or the deadline comes ({@link DeadlineExceededError}).
+ */
 export async function withRetries<T>(call: () => Promise<T>, options: RetryOptions): Promise<T> {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const startedAt = Date.now();
+  let persistentFailures = 0;
   for (let attempt = 1; ; attempt++) {
     if (options.stats) options.stats.attempts++;
     try {
@@ -116,6 +157,9 @@ export async function withRetries<T>(call: () => Promise<T>, options: RetryOptio
       const reason = retryReason(error);
       if (!reason || options.signal.aborted) throw error;
       if (reason === 'throttled' && options.stats) options.stats.throttled++;
+      if (reason === 'persistent network error' && ++persistentFailures > PERSISTENT_ERROR_RETRIES) {
+        throw new PersistentFailureError(options.operation, attempt, error);
+      }
       // A delay that would run past the deadline is cut short for one last attempt, so that a long
       // ceiling never gives up with seconds of the budget unused.
       const timeLeft = options.deadline - Date.now() - LAST_ATTEMPT_MARGIN_MS;

@@ -10,6 +10,7 @@ import {
   Problem,
   validateIdentityInfo,
   validateInstanceReference,
+  validateNoSecureStringReferences,
   validateUserReference,
 } from './identity-rules';
 import { ATTRIBUTES, ConnectUserIdentityResourceProperties, RESOURCE_TYPE } from './resource-properties';
@@ -178,7 +179,11 @@ export function validateProps(props: ConnectUserIdentityProps): string[] {
  */
 export function findPropProblems(props: ConnectUserIdentityProps): Problem[] {
   const known = (value: unknown) => (typeof value === 'string' && isDeployTimeValue(value) ? undefined : value);
-  const problems: Problem[] = [];
+  const info = props.identityInfo as unknown;
+  const declared = info !== null && typeof info === 'object' ? toRecord(info as UserIdentityInfo) : {};
+  const problems: Problem[] = [
+    ...validateNoSecureStringReferences({ InstanceId: props.instanceId, UserId: props.userId, Username: props.username, ...declared }),
+  ];
   if (props.instanceId === undefined || known(props.instanceId) !== undefined) {
     problems.push(...validateInstanceReference(props.instanceId));
   }
@@ -191,7 +196,6 @@ export function findPropProblems(props: ConnectUserIdentityProps): Problem[] {
         !(problem.field === 'Username' && known(props.username) === undefined),
     ),
   );
-  const info = props.identityInfo as unknown;
   const extraKeys =
     info !== null && typeof info === 'object'
       ? Object.keys(info).filter((key) => !(Object.values(IDENTITY_FIELD_PROPS) as string[]).includes(key)).map((key) => ({

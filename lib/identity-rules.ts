@@ -72,12 +72,22 @@ const EMAIL_MAX_LENGTH = 265;
 
 /** InstanceId: 1 to 100 characters (API reference); a path segment, so no `/` or white space. */
 const INSTANCE_ID_PATTERN = /^[^\s/]{1,100}$/;
-/** UserId has no documented limit; Connect issues UUIDs. It is a path segment too. */
-const USER_ID_PATTERN = /^[^\s/]{1,256}$/;
+/**
+ * UserId: Connect issues user IDs as UUIDs, 8-4-4-4-12 letters and digits. Anything else is a typo, often
+ * a login name or an email address in the wrong prop, so it is refused and never repeated in a message.
+ */
+const USER_ID_PATTERN = /^[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12}$/;
 /** Username as Connect allows it: 1 to 100 of letters, digits, `_ - . @` (and `+` in practice). */
 const USERNAME_PATTERN = /^[a-zA-Z0-9_.@+-]{1,100}$/;
-/** `arn:<partition>:connect:<region>:<account>:instance/<id>` */
-const INSTANCE_ARN_PATTERN = /^arn:([a-z0-9-]+):connect:([a-z0-9-]+):(\d{12}):instance\/([^\s/]+)$/;
+/** `arn:<partition>:connect:<region>:<account>:instance/<id>`; the region is checked on its own. */
+const INSTANCE_ARN_PATTERN = /^arn:(aws(?:-[a-z]+)*):connect:([^:]*):(\d{12}):instance\/([^\s/]+)$/;
+/**
+ * An AWS region name: an area (`us`, `eu`, `ap`, `cn`, `eusc`...), an optional sub-area (`gov`, `iso`,
+ * `isob`, `de`...), a direction, and a number: `us-east-1`, `us-gov-west-1`, `ap-southeast-5`.
+ */
+const REGION_PATTERN = /^[a-z]{2,4}(?:-[a-z]{2,4})?-(?:central|north|south|(?:north|south)?(?:east|west))-[1-9]\d?$/;
+/** The dynamic reference CloudFormation resolves only in the properties of a few resource types. */
+const SECURE_STRING_REFERENCE = '{{resolve:ssm-secure:';
 
 /** Length as the API counts it: in Unicode code points, not UTF-16 units. */
 function codePointLength(value: string): number {
@@ -94,13 +104,54 @@ export function containsDynamicReference(value: string): boolean {
   return value.includes('{{resolve:');
 }
 
+/**
+ * Whether a string holds a `{{resolve:ssm-secure:...}}` reference. CloudFormation refuses these in the
+ * properties of custom resources, so a declaration holding one could never deploy.
+ */
+export function containsSecureStringReference(value: string): boolean {
+  return value.includes(SECURE_STRING_REFERENCE);
+}
+
+/**
+ * Checks that no value, of any field, is a secure-string dynamic reference. `fields` maps each field's
+ * name, as messages should call it, to its value; values that are not strings are not looked at.
+ */
+export function validateNoSecureStringReferences(fields: Readonly<Record<string, unknown>>): Problem[] {
+  return Object.entries(fields)
+    .filter(([, value]) => typeof value === 'string' && containsSecureStringReference(value))
+    .map(([field]) => ({
+      field,
+      message:
+        'is a {{resolve:ssm-secure:...}} reference, which CloudFormation does not support in custom resources; ' +
+        'keep the value in Secrets Manager and use {{resolve:secretsmanager:...}}, or pass a NoEcho parameter',
+    }));
+}
+
+/** Whether a value has the shape of a Connect user ID (a UUID: 8-4-4-4-12 letters and digits). */
+export function isUserId(value: unknown): value is string {
+  return typeof value === 'string' && USER_ID_PATTERN.test(value);
+}
+
+/**
+ * Whether an instance ID has the shape of those Connect issues, the UUID shape of user IDs. The API takes
+ * any 1 to 100 characters, so this is no rule; messages use it to decide whether to print an instance ID.
+ */
+export function hasInstanceIdShape(value: unknown): value is string {
+  return isUserId(value);
+}
+
+/** Whether a value is an AWS region name such as `us-east-1` or `us-gov-west-1`. */
+export function isRegionName(value: string): boolean {
+  return REGION_PATTERN.test(value);
+}
+
 /** Parses an instance ID or instance ARN into its parts; `undefined` when it is neither. */
 export function parseInstanceReference(
   value: string,
 ): { instanceId: string; partition?: string; region?: string; account?: string } | undefined {
   if (value.startsWith('arn:')) {
     const match = INSTANCE_ARN_PATTERN.exec(value);
-    if (!match || !INSTANCE_ID_PATTERN.test(match[4])) return undefined;
+    if (!match || !isRegionName(match[2]) || !INSTANCE_ID_PATTERN.test(match[4])) return undefined;
     return { partition: match[1], region: match[2], account: match[3], instanceId: match[4] };
   }
   return INSTANCE_ID_PATTERN.test(value) ? { instanceId: value } : undefined;
@@ -112,14 +163,14 @@ export function validateInstanceReference(value: unknown): Problem[] {
     return [{ field: 'InstanceId', message: 'is required: give the instance ID or the instance ARN' }];
   }
   if (parseInstanceReference(value)) return [];
-  return [
-    {
-      field: 'InstanceId',
-      message: value.startsWith('arn:')
-        ? 'is not an instance ARN of the form arn:<partition>:connect:<region>:<account>:instance/<instance ID>'
-        : 'must be 1 to 100 characters with no "/" or white space (an instance ID), or an instance ARN',
-    },
-  ];
+  const arn = INSTANCE_ARN_PATTERN.exec(value);
+  let message = 'must be 1 to 100 characters with no "/" or white space (an instance ID), or an instance ARN';
+  if (arn && !isRegionName(arn[2])) {
+    message = 'is an instance ARN whose region is not a region name; write it like us-east-1, eu-central-2 or us-gov-west-1';
+  } else if (value.startsWith('arn:')) {
+    message = 'is not an instance ARN of the form arn:<partition>:connect:<region>:<account>:instance/<instance ID>';
+  }
+  return [{ field: 'InstanceId', message }];
 }
 
 /** Checks the user reference: exactly one of a user ID and a username. */
@@ -130,8 +181,15 @@ export function validateUserReference(userId: unknown, username: unknown): Probl
   if (userId !== undefined && username !== undefined) {
     return [{ field: 'UserId', message: 'and Username are both given: give only one of them' }];
   }
-  if (userId !== undefined && (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId))) {
-    return [{ field: 'UserId', message: 'must be 1 to 256 characters with no "/" or white space' }];
+  if (userId !== undefined && !isUserId(userId)) {
+    return [
+      {
+        field: 'UserId',
+        message:
+          'is not a Connect user ID, which is a UUID of 8-4-4-4-12 letters and digits (e.g. 87654321-2222-1234-1234-111234567891); ' +
+          'to name a user by login name, give the username instead',
+      },
+    ];
   }
   if (username !== undefined && (typeof username !== 'string' || !USERNAME_PATTERN.test(username))) {
     return [

@@ -38,3 +38,12 @@ test('a roster given as context replaces the default one', () => {
   // WHEN synthesized THEN it declares the team's three users
   Template.fromStack(stack).resourceCountIs(RESOURCE_TYPE, 3);
 });
+
+test('a spreadsheet roster given as context (-c roster=examples/team.csv) declares the same users as its YAML twin', () => {
+  // GIVEN the example team as CSV and as YAML
+  const fromCsv = Template.fromStack(createExampleApp({ context: { ...CDK_JSON_CONTEXT, roster: 'examples/team.csv' } }).stack);
+  const fromYaml = Template.fromStack(createExampleApp({ context: { ...CDK_JSON_CONTEXT, roster: 'examples/team.yaml' } }).stack);
+  // THEN the two templates declare the same resources
+  expect(fromCsv.findResources(RESOURCE_TYPE)).toEqual(fromYaml.findResources(RESOURCE_TYPE));
+  fromCsv.resourceCountIs(RESOURCE_TYPE, 3);
+});

@@ -20,6 +20,10 @@ const USERS = {
   noOp: randomUUID(),
   ghost: randomUUID(), // declared, never seeded: Connect does not know it
   bystander: randomUUID(),
+  rollbackFrom: randomUUID(),
+  rollbackTo: randomUUID(),
+  firstDeployDone: randomUUID(),
+  firstDeployFailed: randomUUID(), // never seeded: its Create fails
 };
 
 function declare(stack: Stack, userId: string, identityInfo: UserIdentityInfo, instanceId = INSTANCE): void {
@@ -44,6 +48,12 @@ const e2e = useEndToEnd({
   NoOpV2: (stack) => declare(stack, USERS.noOp, { firstName: NO_OP.firstName, lastName: NO_OP.lastName }),
   Ghost: (stack) => declare(stack, USERS.ghost, { lastName: 'Nieznany' }),
   Bystander: (stack) => declare(stack, USERS.bystander, { lastName: 'Ferreira' }),
+  RollbackFrom: (stack) => declare(stack, USERS.rollbackFrom, { lastName: 'Halvorsen' }),
+  RollbackTo: (stack) => declare(stack, USERS.rollbackTo, { lastName: 'Halvorsen' }),
+  FirstDeploy: (stack) => {
+    new ConnectUserIdentity(stack, 'Done', { instanceId: INSTANCE, userId: USERS.firstDeployDone, identityInfo: { lastName: 'Oyelaran-Quist' } });
+    new ConnectUserIdentity(stack, 'Failed', { instanceId: INSTANCE, userId: USERS.firstDeployFailed, identityInfo: { lastName: 'Oyelaran-Quist' } });
+  },
 });
 
 let arnOf: (instanceId: string, userId: string) => string;
@@ -272,4 +282,51 @@ test('Delete after a failed Create, and Delete of a physical ID the handler neve
   expect(e2e.answerOf(foreign)).toEqual({ Status: 'SUCCESS', PhysicalResourceId: foreignId });
   expect(e2e.requestsSince(mark)).toEqual([]);
   expect(e2e.identityOf(INSTANCE, USERS.bystander)).toEqual(held);
+});
+
+test('a failed first deploy rolls back with Deletes that call nothing: a user already written keeps the new identity', async () => {
+  // GIVEN a first deploy of two declarations, one of a user Connect does not know
+  const { driver, templates } = e2e;
+  const held = { FirstName: 'Adaeze', LastName: 'Oyelaran' };
+  e2e.seedUser(INSTANCE, { id: USERS.firstDeployDone, username: 'aoyelaran', identityInfo: held });
+  const [done, failed] = ['Done', 'Failed'].map((path) => ({ logicalId: templates.FirstDeploy.logicalId(path), properties: templates.FirstDeploy.properties(path) }));
+
+  // WHEN CloudFormation creates both, one fails, and the stack rolls back by deleting what it created
+  const created = e2e.answerOf(await e2e.play(driver.createEvent(done.logicalId, done.properties)));
+  const refused = e2e.answerOf(await e2e.play(driver.createEvent(failed.logicalId, failed.properties)));
+  const mark = e2e.mark();
+  e2e.answerOf(await e2e.play(driver.deleteEvent(done.logicalId, created.PhysicalResourceId, done.properties)));
+  e2e.answerOf(await e2e.play(driver.deleteEvent(failed.logicalId, refused.PhysicalResourceId, failed.properties)));
+
+  // THEN the rollback called nothing, and the user whose Create succeeded keeps the identity it wrote
+  expect([created.Status, refused.Status]).toEqual(['SUCCESS', 'FAILED']);
+  expect(e2e.requestsSince(mark)).toEqual([]);
+  expect(e2e.identityOf(INSTANCE, USERS.firstDeployDone)).toEqual({ FirstName: 'Adaeze', LastName: 'Oyelaran-Quist' });
+});
+
+test('a rolled-back replacement leaves the new user with the identity it wrote, and the old one with its declared values', async () => {
+  // GIVEN a declaration created for one user
+  const { driver, templates } = e2e;
+  const held = { FirstName: 'Sigrun', LastName: 'Halvorsen-Berg' };
+  e2e.seedUser(INSTANCE, { id: USERS.rollbackFrom, username: 'shalvorsen1', identityInfo: held });
+  e2e.seedUser(INSTANCE, { id: USERS.rollbackTo, username: 'shalvorsen2', identityInfo: held });
+  const logicalId = templates.RollbackFrom.logicalId('Agent');
+  const [from, to] = [templates.RollbackFrom.properties('Agent'), templates.RollbackTo.properties('Agent')];
+  const fromId = `${INSTANCE}/${USERS.rollbackFrom}`;
+  const toId = `${INSTANCE}/${USERS.rollbackTo}`;
+  e2e.answerOf(await e2e.play(driver.createEvent(logicalId, from)));
+
+  // WHEN the declaration moves to another user (a replacement), and the stack update then rolls back:
+  // an Update back to the old properties, then the Delete of the replacement
+  const moved = e2e.answerOf(await e2e.play(driver.updateEvent(logicalId, fromId, to, from)));
+  const rolledBack = e2e.answerOf(await e2e.play(driver.updateEvent(logicalId, toId, from, to)));
+  const mark = e2e.mark();
+  const cleanedUp = e2e.answerOf(await e2e.play(driver.deleteEvent(logicalId, toId, to)));
+
+  // THEN the rollback answered with the old physical ID, and the Delete called nothing
+  expect([moved.PhysicalResourceId, rolledBack.PhysicalResourceId, cleanedUp.PhysicalResourceId]).toEqual([toId, fromId, toId]);
+  expect(e2e.requestsSince(mark)).toEqual([]);
+  // AND the user it had moved to keeps the identity written; the old user has its declared values
+  expect(e2e.identityOf(INSTANCE, USERS.rollbackTo)).toEqual({ FirstName: 'Sigrun', LastName: 'Halvorsen' });
+  expect(e2e.identityOf(INSTANCE, USERS.rollbackFrom)).toEqual({ FirstName: 'Sigrun', LastName: 'Halvorsen' });
 });

@@ -143,6 +143,35 @@ describe('syncUserIdentity', () => {
     );
   });
 
+  test('fails after a few attempts when Connect\'s host name does not resolve, naming the code', async () => {
+    // GIVEN an endpoint whose name does not resolve (a region without Connect), and a minute of budget
+    const instanceId = freshInstance();
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND connect.eu-north-9.amazonaws.com'), { code: 'ENOTFOUND' });
+    connect.on(DescribeInstanceCommand).rejects(dns);
+    const minute = { deadline: Date.now() + 60_000, signal: new AbortController().signal };
+    const state = progress();
+
+    // WHEN synced
+    const attempt = syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Maria' } }, minute, state);
+
+    // THEN it gives up after 3 retries, with a Reason that names the code and what to check
+    await expect(attempt).rejects.toThrow(
+      new DeclarationError(
+        `instance ${instanceId} in us-east-1: DescribeInstance failed with ENOTFOUND after 4 attempts: the Amazon Connect endpoint's host name does not resolve; ` +
+          "check the region of the instance ARN (or the handler's AWS_REGION), and that Amazon Connect is offered there",
+      ),
+    );
+    expect(state.calls.DescribeInstance).toEqual({ attempts: 4, throttled: 0 });
+  });
+
+  test('fails for an unknown instance without printing an instance ID that is not shaped like one', async () => {
+    // GIVEN an email address typed as the instance ID, which Connect does not know
+    connect.on(DescribeInstanceCommand).rejects(new ResourceNotFoundException({ message: 'Instance jane.doe@example.com not found', $metadata: { httpStatusCode: 404 } }));
+    const attempt = syncUserIdentity({ InstanceId: 'jane.doe@example.com', UserId: USER, IdentityInfo: { FirstName: 'Jane' } }, budget(), progress());
+    // THEN the Reason calls it the declared instance
+    await expect(attempt).rejects.toThrow(new DeclarationError('the declared instance in us-east-1 not found (DescribeInstance: ResourceNotFoundException, HTTP 404)'));
+  });
+
   test('uses the region of an instance ARN', async () => {
     const instanceId = freshInstance();
     givenInstance(instanceId, 'CONNECT_MANAGED');
@@ -190,6 +219,21 @@ describe('syncUserIdentity', () => {
         '2 users in instance',
       );
     });
+
+    test('fails when two users have the username, printing only the IDs that are ID-shaped', async () => {
+      // GIVEN a search answer with one user ID and one value of another shape
+      const instanceId = freshInstance();
+      givenInstance(instanceId, 'CONNECT_MANAGED');
+      search(instanceId, [
+        { Id: USER, Username: 'marym' },
+        { Id: 'marym@example.com', Username: 'marym' },
+      ]);
+      const attempt = syncUserIdentity({ InstanceId: instanceId, Username: 'marym', IdentityInfo: { FirstName: 'M' } }, budget(), progress());
+      // THEN the Reason gives the ID, and not the other value
+      await expect(attempt).rejects.toThrow(
+        `2 users in instance ${instanceId} have the declared Username (${USER}, an ID of unexpected form); give the UserId instead`,
+      );
+    });
   });
 });
 
@@ -201,6 +245,19 @@ describe('parseProperties', () => {
     expect(parse).toThrow(`user ${USER} in instance ${INSTANCE}: FirstName is not in Unicode Normalization Form C`);
     expect(parse).toThrow(/; Mobile is not an E.164 number/);
     expect(parse).not.toThrow(/Jose|555-0100/);
+  });
+
+  test('fails a UserId that is not a user ID, without printing it as the subject or anywhere', () => {
+    // GIVEN an email address as the UserId, resolved from a parameter at deploy time
+    const parse = () => parseProperties({ InstanceId: INSTANCE, UserId: 'jane.doe@example.com', IdentityInfo: { FirstName: 'Jane' } });
+    // THEN the message names "the declared user", and what a user ID looks like
+    expect(parse).toThrow(`the declared user in instance ${INSTANCE}: UserId is not a Connect user ID`);
+    expect(parse).not.toThrow(/jane\.doe/);
+  });
+
+  test('fails a secure-string reference that reached the handler unresolved', () => {
+    const parse = () => parseProperties({ InstanceId: INSTANCE, UserId: USER, IdentityInfo: { Email: '{{resolve:ssm-secure:/agents/mary-email}}' } });
+    expect(parse).toThrow(`user ${USER} in instance ${INSTANCE}: Email is a {{resolve:ssm-secure:...}} reference`);
   });
 
   test('fails missing properties', () => {

@@ -1,9 +1,18 @@
 /**
  * The retry policy's ceilings, and the init-phase priming of the SDK.
  */
+import { ConnectClient, ThrottlingException } from '@aws-sdk/client-connect';
 import http = require('node:http');
 import https = require('node:https');
-import { backoffCeiling, DeadlineExceededError, DEFAULT_BACKOFF, withRetries } from '../../lambda/retry';
+import {
+  backoffCeiling,
+  DeadlineExceededError,
+  DEFAULT_BACKOFF,
+  PERSISTENT_ERROR_RETRIES,
+  PersistentFailureError,
+  retryReason,
+  withRetries,
+} from '../../lambda/retry';
 import { primeSdk } from '../../lambda/sdk-priming';
 
 describe('withRetries', () => {
@@ -38,6 +47,54 @@ describe('withRetries', () => {
     );
     await expect(attempt).rejects.toBe(denied);
     expect(attempts).toBe(1);
+  });
+});
+
+describe('persistent network errors', () => {
+  const quick = { ...DEFAULT_BACKOFF, baseMs: 1, capMs: 1, maxCapMs: 1 };
+  const networkError = (code: string) => Object.assign(new Error(`${code} connect.example`), { code });
+
+  test.each(['ENOTFOUND', 'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'DEPTH_ZERO_SELF_SIGNED_CERT'])(
+    'fails %s after %i retries, long before the deadline',
+    async (code) => {
+      // GIVEN a call that fails every time with an error that time will not cure, and a minute of budget
+      let attempts = 0;
+      const attempt = withRetries(
+        async () => {
+          attempts++;
+          throw networkError(code);
+        },
+        { operation: 'DescribeInstance', deadline: Date.now() + 60_000, signal: new AbortController().signal, backoff: quick },
+      );
+      // THEN it gives up after a few retries, carrying the last error
+      const error = await attempt.catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(PersistentFailureError);
+      expect(error).toMatchObject({ operation: 'DescribeInstance', attempts: PERSISTENT_ERROR_RETRIES + 1, lastError: { code } });
+      expect(attempts).toBe(PERSISTENT_ERROR_RETRIES + 1);
+    },
+  );
+
+  test('retries a persistent error that heals within its retries', async () => {
+    let attempts = 0;
+    const result = await withRetries(
+      async () => {
+        if (++attempts <= PERSISTENT_ERROR_RETRIES) throw networkError('ENOTFOUND');
+        return 'resolved';
+      },
+      { operation: 'DescribeInstance', deadline: Date.now() + 60_000, signal: new AbortController().signal, backoff: quick },
+    );
+    expect(result).toBe('resolved');
+  });
+
+  test.each([
+    ['ECONNRESET', 'network error'],
+    ['EAI_AGAIN', 'network error'],
+    ['ENOTFOUND', 'persistent network error'],
+    ['ENETUNREACH', 'persistent network error'],
+    ['CERT_NOT_YET_VALID', 'persistent network error'],
+    ['EACCES', undefined],
+  ])('classifies %s as %p', (code, reason) => {
+    expect(retryReason(networkError(code))).toBe(reason);
   });
 });
 
@@ -78,5 +135,25 @@ describe('primeSdk', () => {
     // THEN no request left the process
     expect(httpRequest).not.toHaveBeenCalled();
     expect(httpsRequest).not.toHaveBeenCalled();
+  });
+
+  test('sends each of the handler\'s operations through the SDK, and reads a success of each and an error', async () => {
+    // GIVEN the SDK's clients are watched
+    const send = jest.spyOn(ConnectClient.prototype, 'send');
+
+    // WHEN the SDK is primed
+    await primeSdk('eu-west-2');
+
+    // THEN the three operations went through a client, then one more whose answer was a throttling error
+    expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual([
+      'DescribeInstanceCommand',
+      'DescribeUserCommand',
+      'UpdateUserIdentityInfoCommand',
+      'DescribeInstanceCommand',
+    ]);
+    const outcomes = await Promise.allSettled(send.mock.results.map((result) => result.value as Promise<unknown>));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect(outcomes[0]).toMatchObject({ value: { Instance: { IdentityManagementType: 'CONNECT_MANAGED' } } });
+    expect(outcomes[3]).toMatchObject({ reason: expect.any(ThrottlingException) });
   });
 });

@@ -190,6 +190,42 @@ describe('validation at synth', () => {
     });
   });
 
+  test('fails a userId that is not a user ID, suggesting username and not repeating it', () => {
+    // GIVEN an email address typed as the userId
+    const errors = synthErrors({ instanceId: EXAMPLE.instanceId, userId: 'jane.doe@example.com', identityInfo: MARY });
+    // THEN synth fails on userId, says what an ID looks like and to use username, and does not echo the value
+    expect(errors).toEqual(['Validation failed with the following errors:', expect.stringMatching(/^\[TestStack\/Agent\] userId is not a Connect user ID, which is a UUID .*give the username instead$/)]);
+    expect(errors.join('\n')).not.toContain('jane.doe');
+  });
+
+  test('fails an instance ARN whose region is not a region name', () => {
+    // GIVEN an instance ARN with "us-east1" for "us-east-1"
+    const errors = synthErrors({ ...EXAMPLE, instanceId: `arn:aws:connect:us-east1:123456789012:instance/${EXAMPLE.instanceId}`, identityInfo: MARY });
+    // THEN synth fails on instanceId, blaming the region
+    expect(errors).toEqual(['Validation failed with the following errors:', expect.stringMatching(/^\[TestStack\/Agent\] instanceId is an instance ARN whose region is not a region name; write it like us-east-1/)]);
+  });
+
+  test.each(['us-east-1', 'ap-southeast-5', 'us-gov-west-1', 'cn-north-1', 'eu-central-2'])('accepts an instance ARN in %s', (region) => {
+    const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+    expect(synthErrors({ ...EXAMPLE, instanceId: `arn:${partition}:connect:${region}:123456789012:instance/${EXAMPLE.instanceId}`, identityInfo: MARY })).toEqual([]);
+  });
+
+  test.each([
+    ['instanceId', { instanceId: '{{resolve:ssm-secure:/connect/instance}}', userId: EXAMPLE.userId, identityInfo: MARY }],
+    ['userId', { instanceId: EXAMPLE.instanceId, userId: '{{resolve:ssm-secure:/connect/mary}}', identityInfo: MARY }],
+    ['username', { instanceId: EXAMPLE.instanceId, username: '{{resolve:ssm-secure:/connect/mary-login}}', identityInfo: MARY }],
+    ['identityInfo.email', { ...EXAMPLE, identityInfo: { ...MARY, email: '{{resolve:ssm-secure:/connect/mary-email:2}}' } }],
+  ])('fails a {{resolve:ssm-secure:...}} reference in %s, which CloudFormation refuses in custom resources', (prop, props) => {
+    // GIVEN a secure-string dynamic reference in one prop
+    const errors = synthErrors(props);
+    // THEN synth fails on that prop alone, saying why and what to use instead
+    expect(errors).toEqual([
+      'Validation failed with the following errors:',
+      `[TestStack/Agent] ${prop} is a {{resolve:ssm-secure:...}} reference, which CloudFormation does not support in custom resources; ` +
+        'keep the value in Secrets Manager and use {{resolve:secretsmanager:...}}, or pass a NoEcho parameter',
+    ]);
+  });
+
   test('a dynamic reference in an ID passes synth too', () => {
     expect(
       synthErrors({ instanceId: '{{resolve:ssm:/connect/instance-id}}', userId: '{{resolve:ssm:/connect/mary}}', identityInfo: MARY }),

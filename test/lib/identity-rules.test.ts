@@ -1,9 +1,13 @@
 import {
   acceptsField,
   containsDynamicReference,
+  containsSecureStringReference,
+  isRegionName,
+  isUserId,
   parseInstanceReference,
   validateIdentityInfo,
   validateInstanceReference,
+  validateNoSecureStringReferences,
   validateUserReference,
 } from '../../lib/identity-rules';
 
@@ -172,5 +176,73 @@ describe('IDs', () => {
 
   test.each([[''], ['mary major'], ['a'.repeat(101)]])('fails the username %p', (username) => {
     expect(fieldsOf(validateUserReference(undefined, username))).toEqual(['Username']);
+  });
+
+  test.each(['87654321-2222-1234-1234-111234567891', 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111', '00000000-0000-4000-8000-000000000000'])(
+    'accepts the user ID %s, which has the shape of a UUID',
+    (userId) => {
+      expect(isUserId(userId)).toBe(true);
+      expect(validateUserReference(userId, undefined)).toEqual([]);
+    },
+  );
+
+  test.each([
+    'jane.doe@example.com',
+    'jdoe',
+    '12345678aaaabbbbccccdddddddddddd',
+    '12345678-aaaa-bbbb-cccc-dddddddddd',
+    '12345678-aaaa-bbbb-cccc-dddddddddddd1',
+    '12345678_aaaa_bbbb_cccc_dddddddddddd',
+    ' 12345678-aaaa-bbbb-cccc-dddddddddddd',
+  ])('fails the user ID %p, suggesting username without repeating it', (userId) => {
+    // GIVEN a UserId that is not a UUID (a login name or an email address in the wrong place)
+    const problems = validateUserReference(userId, undefined);
+    // THEN it is refused, with a message that says what an ID looks like and what to use instead
+    expect(fieldsOf(problems)).toEqual(['UserId']);
+    expect(problems[0].message).toContain('is not a Connect user ID');
+    expect(problems[0].message).toContain('username');
+    expect(problems[0].message).not.toContain(userId.trim());
+    expect(isUserId(userId)).toBe(false);
+  });
+});
+
+describe('regions of instance ARNs', () => {
+  const arnIn = (region: string) => `arn:aws:connect:${region}:123456789012:instance/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`;
+
+  test.each(['us-east-1', 'ap-southeast-5', 'us-gov-west-1', 'cn-north-1', 'eu-central-2', 'ap-northeast-3', 'cn-northwest-1', 'il-central-1', 'us-isob-east-1', 'eusc-de-east-1'])(
+    'accepts %s',
+    (region) => {
+      expect(isRegionName(region)).toBe(true);
+      expect(validateInstanceReference(arnIn(region))).toEqual([]);
+      expect(parseInstanceReference(arnIn(region))?.region).toBe(region);
+    },
+  );
+
+  test.each(['us-east1', 'useast-1', 'US-EAST-1', 'us-east-01', 'us-east-', 'east-1', 'us-upper-1', ''])('fails %p, naming the region as the fault', (region) => {
+    // GIVEN an instance ARN with a region that is not a region name
+    const problems = validateInstanceReference(arnIn(region));
+    // THEN the instance reference is refused, and the message says that the region is at fault
+    expect(fieldsOf(problems)).toEqual(['InstanceId']);
+    expect(problems[0].message).toContain('region is not a region name');
+    expect(parseInstanceReference(arnIn(region))).toBeUndefined();
+  });
+});
+
+describe('secure-string references', () => {
+  test('fails a {{resolve:ssm-secure:...}} reference in any field, naming the field and the way out', () => {
+    // GIVEN fields of which two hold a secure-string reference
+    const problems = validateNoSecureStringReferences({
+      InstanceId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+      UserId: '{{resolve:ssm-secure:/connect/mary-id}}',
+      Email: '{{resolve:ssm-secure:/connect/mary-email:3}}',
+      Mobile: '{{resolve:ssm:/connect/mary-mobile}}',
+      LastName: undefined,
+    });
+    // THEN those two are refused, with a message that names CloudFormation's limit and what to use instead
+    expect(fieldsOf(problems)).toEqual(['UserId', 'Email']);
+    expect(problems[0].message).toContain('CloudFormation does not support in custom resources');
+    expect(problems[0].message).toContain('{{resolve:secretsmanager:...}}');
+    expect(containsSecureStringReference('{{resolve:ssm-secure:/x}}')).toBe(true);
+    expect(containsSecureStringReference('{{resolve:ssm:/x}}')).toBe(false);
   });
 });

@@ -1,86 +1,24 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ConnectUserIdentity, ConnectUserRoster, loadRoster, Roster, RosterError, rosterConstructId } from '../../lib';
+import { ConnectUserIdentity, ConnectUserRoster, Roster, rosterConstructId } from '../../lib';
+import {
+  CLI_SKELETON,
+  CLI_YAML_SKELETON,
+  escapeRegExp as escape,
+  EXAMPLES,
+  expectNoPersonalData,
+  filledSkeleton,
+  INSTANCE,
+  loadError,
+  MARY_ID,
+  OTHER_INSTANCE,
+  rosterDir,
+  rosterFile,
+  userId,
+} from './roster/fixtures';
 
-const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
-const OTHER_INSTANCE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE22222';
-const MARY_ID = '87654321-2222-1234-1234-111234567891';
-const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
-
-/** Every identity value and username the failure tests use: none may appear in a message. */
-const PERSONAL = ['Mary', 'Major', 'marym', 'mmajor', 'Zoë', 'Jane', 'jdoe', '2065550142', 'example.com'];
-
-/** What `aws connect update-user-identity-info --generate-cli-skeleton` prints. */
-const CLI_SKELETON = `{
-    "IdentityInfo": {
-        "FirstName": "",
-        "LastName": "",
-        "Email": "",
-        "SecondaryEmail": "",
-        "Mobile": ""
-    },
-    "UserId": "",
-    "InstanceId": ""
-}
-`;
-
-/** What `aws connect update-user-identity-info --generate-cli-skeleton yaml-input` prints. */
-const CLI_YAML_SKELETON = `IdentityInfo: # The identity information for the user.
-  FirstName: '' # The first name.
-  LastName: '' # The last name.
-  Email: '' # The email address.
-  SecondaryEmail: '' # The user's secondary email address.
-  Mobile: '' # The user's mobile number.
-UserId: '' # [REQUIRED] The identifier of the user account.
-InstanceId: '' # [REQUIRED] The identifier of the Amazon Connect instance.
-`;
-
-/** The CLI skeleton with some fields filled in, as a user would. */
-function filledSkeleton(fill: { FirstName?: string; LastName?: string; Email?: string; Mobile?: string; UserId?: string; InstanceId?: string }) {
-  const skeleton = JSON.parse(CLI_SKELETON);
-  for (const [key, value] of Object.entries(fill)) {
-    if (key === 'UserId' || key === 'InstanceId') skeleton[key] = value;
-    else skeleton.IdentityInfo[key] = value;
-  }
-  return skeleton;
-}
-
-/** A fresh directory under the OS temp dir holding the given files. */
-function rosterDir(files: Record<string, string | object>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-test-'));
-  for (const [name, content] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
-  }
-  return dir;
-}
-
-function rosterFile(name: string, content: string | object): string {
-  return path.join(rosterDir({ [name]: content }), name);
-}
-
-/** The RosterError that loading the path throws. */
-function loadError(rosterPath: string): RosterError {
-  try {
-    loadRoster(rosterPath);
-  } catch (error) {
-    if (error instanceof RosterError) return error;
-    throw error;
-  }
-  throw new Error(`expected ${rosterPath} to fail to load`);
-}
-
-function expectNoPersonalData(message: string): void {
-  for (const value of PERSONAL) expect(message).not.toContain(value);
-}
-
-function userId(index: number): string {
-  return `00000000-0000-4000-8000-${index.toString().padStart(12, '0')}`;
-}
 
 function synthRoster(roster: Roster): Template {
   const stack = new Stack(new App(), 'RosterStack');
@@ -98,13 +36,13 @@ function userLogicalIds(template: Template): Map<string, string> {
   return ids;
 }
 
-describe('loadRoster: formats and shapes', () => {
+describe('Roster.load: formats and shapes', () => {
   test('loads the example team roster, a list of entries', () => {
     // GIVEN the shipped example team
     const file = path.join(EXAMPLES, 'team.yaml');
 
     // WHEN it is loaded
-    const roster = loadRoster(file);
+    const roster = Roster.load(file);
 
     // THEN it holds the documented example user first, and an entry by Username
     expect(roster.files).toEqual([file]);
@@ -130,7 +68,7 @@ describe('loadRoster: formats and shapes', () => {
     );
 
     // WHEN it is loaded
-    const roster = loadRoster(file);
+    const roster = Roster.load(file);
 
     // THEN the blank fields are not declared
     expect(roster.entries).toEqual([
@@ -149,7 +87,7 @@ describe('loadRoster: formats and shapes', () => {
     );
 
     // WHEN it is loaded
-    const roster = loadRoster(file);
+    const roster = Roster.load(file);
 
     // THEN the filled fields are declared, the blank ones not
     expect(roster.entries[0].identityInfo).toEqual({ firstName: 'Mary', mobile: '+12065550142' });
@@ -165,8 +103,8 @@ describe('loadRoster: formats and shapes', () => {
     const yaml = rosterFile('agent.yml', `InstanceId: ${INSTANCE}\nUserId: ${userId(3)}\nIdentityInfo:\n  Email: marym@example.com\n`);
 
     // WHEN they are loaded
-    const list = loadRoster(json);
-    const single = loadRoster(yaml);
+    const list = Roster.load(json);
+    const single = Roster.load(yaml);
 
     // THEN entries are numbered from 1 in their file
     expect(list.entries.map((entry) => [entry.entry, entry.userId])).toEqual([
@@ -186,13 +124,27 @@ describe('loadRoster: formats and shapes', () => {
     );
 
     // WHEN it is loaded
-    const roster = loadRoster(file);
+    const roster = Roster.load(file);
 
     // THEN both documents' entries are read, numbered on through the file, blanks not declared
     expect(roster.entries.map((entry) => ({ entry: entry.entry, userId: entry.userId, username: entry.username, info: entry.identityInfo }))).toEqual([
       { entry: 1, userId: userId(1), username: undefined, info: { firstName: 'Mary' } },
       { entry: 2, userId: undefined, username: 'mmajor', info: { lastName: 'Major' } },
     ]);
+  });
+
+  test('loads YAML values as the text written: an unquoted mobile keeps its "+", words and digits stay as they are', () => {
+    // GIVEN unquoted values that YAML would read as a number, a boolean (YAML 1.1) and an octal number
+    const file = rosterFile(
+      'agents.yaml',
+      `%YAML 1.1\n---\n- InstanceId: ${INSTANCE}\n  UserId: ${userId(1)}\n  IdentityInfo:\n    FirstName: No\n    LastName: 0o17\n    Mobile: +12065550142\n`,
+    );
+
+    // WHEN it is loaded
+    const roster = Roster.load(file);
+
+    // THEN every value is the text of the file
+    expect(roster.entries[0].identityInfo).toEqual({ firstName: 'No', lastName: '0o17', mobile: '+12065550142' });
   });
 
   test('loads a directory: roster files in name order; other files, dot-files and subdirectories ignored', () => {
@@ -207,7 +159,7 @@ describe('loadRoster: formats and shapes', () => {
     });
 
     // WHEN it is loaded
-    const roster = loadRoster(dir);
+    const roster = Roster.load(dir);
 
     // THEN the three roster files are read in name order
     expect(roster.files.map((file) => path.basename(file))).toEqual(['a.json', 'b.yaml', 'c.YML']);
@@ -219,7 +171,7 @@ describe('loadRoster: formats and shapes', () => {
     const dir = path.join(EXAMPLES, 'agents');
 
     // WHEN it is loaded
-    const roster = loadRoster(dir);
+    const roster = Roster.load(dir);
 
     // THEN every file is one entry, one of them by Username in another instance
     expect(roster.entries).toHaveLength(fs.readdirSync(dir).filter((name) => name.endsWith('.json')).length);
@@ -237,7 +189,7 @@ describe('loadRoster: formats and shapes', () => {
     const file = rosterFile('arn.json', filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID, InstanceId: arn }));
 
     // WHEN it is loaded and declared
-    const roster = loadRoster(file);
+    const roster = Roster.load(file);
 
     // THEN the ARN is kept as given, and the construct ID uses the bare instance ID
     expect(roster.entries[0].instanceId).toBe(arn);
@@ -245,7 +197,7 @@ describe('loadRoster: formats and shapes', () => {
   });
 });
 
-describe('loadRoster: errors', () => {
+describe('Roster.load: errors', () => {
   test('fails on an unknown key, suggesting the closest known one', () => {
     // GIVEN a typo inside IdentityInfo, in entry 2
     const file = rosterFile('typo.yaml', [
@@ -354,7 +306,8 @@ describe('loadRoster: errors', () => {
     // THEN each is named, without its content
     expect(error.message).toContain(`${path.join(dir, 'a.json')}: entry 2: must be an object, not a string`);
     expect(error.message).toContain(`${path.join(dir, 'a.json')}: entry 3: must be an object, not a list`);
-    expect(error.message).toContain(`${path.join(dir, 'b.yaml')}: must hold one entry object or a list of them, not a number`);
+    // YAML scalars are read as text, so the 42 is a string.
+    expect(error.message).toContain(`${path.join(dir, 'b.yaml')}: must hold one entry object or a list of them, not a string`);
     expect(error.message).toContain(`${path.join(dir, 'c.json')}: is empty`);
     expect(error.message).toContain(`${path.join(dir, 'd.yaml')}: entry 1 (UserId ${userId(1)}): IdentityInfo must be an object of FirstName`);
     expect(error.problems).toHaveLength(5);
@@ -407,7 +360,7 @@ describe('loadRoster: errors', () => {
     expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.SecondaryEmail does not match the API pattern`);
     expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.Mobile is not an E.164 number`);
     expect(error.message).toContain('entry 2 (UserId given): InstanceId must be 1 to 100 characters');
-    expect(error.message).toContain('entry 2 (UserId given): UserId must be 1 to 256 characters');
+    expect(error.message).toContain('entry 2 (UserId given): UserId is not a Connect user ID');
     expect(error.message).toContain('entry 3 (Username given): Username must be 1 to 100 characters');
     expect(error.problems).toHaveLength(8);
     expectNoPersonalData(error.message);
@@ -415,20 +368,22 @@ describe('loadRoster: errors', () => {
     expect(error.message).not.toContain('m major!');
   });
 
-  test('fails on a YAML mobile number left unquoted, and on an entry that declares no field', () => {
-    // GIVEN an unquoted mobile (read as a number) and the bare CLI YAML skeleton with only IDs filled
+  test('fails on a mobile number that lost its "+" (YAML) or is a number (JSON), and on an entry that declares no field', () => {
+    // GIVEN a YAML mobile without its "+", a JSON mobile written as a number, and the bare CLI YAML skeleton with only IDs filled
     const dir = rosterDir({
-      'a.yaml': `InstanceId: ${INSTANCE}\nUserId: ${userId(1)}\nIdentityInfo:\n  Mobile: +12065550142\n`,
+      'a.yaml': `InstanceId: ${INSTANCE}\nUserId: ${userId(1)}\nIdentityInfo:\n  Mobile: 12065550142\n`,
       'b.yaml': CLI_YAML_SKELETON.replace("UserId: ''", `UserId: ${userId(2)}`).replace("InstanceId: ''", `InstanceId: ${INSTANCE}`),
+      'c.json': `{"InstanceId": "${INSTANCE}", "UserId": "${userId(3)}", "IdentityInfo": {"Mobile": 12065550142}}`,
     });
 
     // WHEN it is loaded
     const error = loadError(dir);
 
     // THEN
-    expect(error.message).toContain(`${path.join(dir, 'a.yaml')}: entry 1 (UserId ${userId(1)}): IdentityInfo.Mobile must be a string, not a number; quote it in YAML`);
+    expect(error.message).toContain(`${path.join(dir, 'a.yaml')}: entry 1 (UserId ${userId(1)}): IdentityInfo.Mobile is not an E.164 number: it has no "+" before its digits`);
     expect(error.message).toContain(`${path.join(dir, 'b.yaml')}: entry 1 (UserId ${userId(2)}): IdentityInfo declares no field`);
-    expect(error.problems).toHaveLength(2);
+    expect(error.message).toContain(`${path.join(dir, 'c.json')}: entry 1 (UserId ${userId(3)}): IdentityInfo.Mobile must be a string, not a number; write it in double quotes`);
+    expect(error.problems).toHaveLength(3);
     expectNoPersonalData(error.message);
   });
 
@@ -451,13 +406,13 @@ describe('loadRoster: errors', () => {
 
   test('fails on a path that does not exist, a directory with no roster file, a file of another kind, an empty roster', () => {
     // GIVEN
-    const dir = rosterDir({ 'notes.txt': 'x', 'agents.csv': 'a,b' });
+    const dir = rosterDir({ 'notes.txt': 'x', 'agents.xlsx': 'a,b' });
     const emptyList = rosterFile('empty.json', []);
 
     // WHEN / THEN
     expect(loadError(path.join(dir, 'missing.yaml')).message).toContain('missing.yaml: does not exist');
     expect(loadError(dir).message).toContain(`${dir}: holds no roster file`);
-    expect(loadError(path.join(dir, 'agents.csv')).message).toContain('agents.csv: is not a roster file: its name must end in .json, .yaml, .yml');
+    expect(loadError(path.join(dir, 'agents.xlsx')).message).toContain('agents.xlsx: is not a roster file: its name must end in .json, .yaml, .yml, .csv');
     expect(loadError(emptyList).message).toContain(`${emptyList}: holds no entries`);
   });
 });
@@ -465,7 +420,7 @@ describe('loadRoster: errors', () => {
 describe('ConnectUserRoster', () => {
   test("the example app's default roster is the documented example user alone, in CLI skeleton shape", () => {
     const file = path.join(EXAMPLES, 'roster.yaml');
-    const roster = loadRoster(file);
+    const roster = Roster.load(file);
     expect(roster.entries).toEqual([
       { file, entry: 1, instanceId: INSTANCE, userId: MARY_ID, username: undefined, identityInfo: { firstName: 'Mary', lastName: 'Major', email: 'marym@example.com' } },
     ]);
@@ -473,7 +428,7 @@ describe('ConnectUserRoster', () => {
 
   test('declares the example team with one handler, by UserId and by Username', () => {
     // GIVEN the example team
-    const roster = loadRoster(path.join(EXAMPLES, 'team.yaml'));
+    const roster = Roster.load(path.join(EXAMPLES, 'team.yaml'));
 
     // WHEN it is synthesized
     const template = synthRoster(roster);
@@ -490,7 +445,7 @@ describe('ConnectUserRoster', () => {
 
   test('gives construct IDs that hold no username', () => {
     // GIVEN an entry by Username
-    const roster = loadRoster(rosterFile('byname.json', { InstanceId: INSTANCE, Username: 'mmajor', IdentityInfo: { FirstName: 'Mary' } }));
+    const roster = Roster.load(rosterFile('byname.json', { InstanceId: INSTANCE, Username: 'mmajor', IdentityInfo: { FirstName: 'Mary' } }));
 
     // WHEN it is synthesized
     const template = synthRoster(roster);
@@ -507,8 +462,8 @@ describe('ConnectUserRoster', () => {
       { InstanceId: INSTANCE, Username: 'mmajor', IdentityInfo: { FirstName: 'B' } },
       { InstanceId: OTHER_INSTANCE, UserId: userId(3), IdentityInfo: { FirstName: 'C' } },
     ];
-    const before = loadRoster(rosterFile('roster.json', entries));
-    const after = loadRoster(
+    const before = Roster.load(rosterFile('roster.json', entries));
+    const after = Roster.load(
       rosterFile('roster.json', [
         { InstanceId: INSTANCE, UserId: userId(0), IdentityInfo: { FirstName: 'New' } },
         entries[2],
@@ -535,7 +490,7 @@ describe('ConnectUserRoster', () => {
       ...(index % 10 === 0 ? { Username: `agent${index}` } : { UserId: userId(index) }),
       IdentityInfo: { FirstName: `First${index}`, LastName: `Last${index}`, Email: `agent${index}@example.com` },
     }));
-    const roster = loadRoster(rosterFile('agents.json', entries));
+    const roster = Roster.load(rosterFile('agents.json', entries));
 
     // WHEN it is synthesized
     const template = synthRoster(roster);
@@ -548,7 +503,7 @@ describe('ConnectUserRoster', () => {
 
   test('declares users of several instances, granting the handler rights in each', () => {
     // GIVEN users in two instances, one by Username
-    const roster = loadRoster(
+    const roster = Roster.load(
       rosterFile('two.yaml', [
         { InstanceId: INSTANCE, UserId: MARY_ID, IdentityInfo: { FirstName: 'Mary' } },
         { InstanceId: OTHER_INSTANCE, UserId: MARY_ID, IdentityInfo: { FirstName: 'Mary' } },
@@ -572,7 +527,7 @@ describe('ConnectUserRoster', () => {
 
   test('fails to synthesize a user declared both in a roster and by hand', () => {
     // GIVEN Mary in a roster and as a ConnectUserIdentity of the same stack
-    const roster = loadRoster(rosterFile('mary.json', filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID, InstanceId: INSTANCE })));
+    const roster = Roster.load(rosterFile('mary.json', filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID, InstanceId: INSTANCE })));
     const stack = new Stack(new App(), 'RosterStack');
     new ConnectUserRoster(stack, 'Roster', { roster });
     new ConnectUserIdentity(stack, 'Mary', { instanceId: INSTANCE, userId: MARY_ID, identityInfo: { lastName: 'Major' } });
@@ -594,7 +549,3 @@ describe('ConnectUserRoster', () => {
     );
   });
 });
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CloudFormationDriver, customResourcesOf, handlerAssetFromAssembly, SilenceError } from './cloudformation-driver';
+import { CloudFormationDriver, customResourcesOf, handlerAssetFromAssembly, LoadTimeoutError, SilenceError } from './cloudformation-driver';
 
 const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'handler', 'index.js');
 let workDir: string;
@@ -113,4 +113,52 @@ test('prepare loads the handler in its own process and invokes it only on releas
   expect(data.setup).toBe('true');
   expect(Number(data.pid)).toBe(prepared.pid);
   expect(Number(data.pid)).not.toBe(process.pid);
+});
+
+test('fails with a LoadTimeoutError that says what happened, not a bare EPIPE, when the handler never finishes loading', async () => {
+  // GIVEN a handler module that blocks forever while it loads, and a load bound of half a second
+  const blocking = path.join(workDir, 'blocking.js');
+  writeFileSync(blocking, "console.log('loading'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\n");
+  const driver = new CloudFormationDriver({ handlerPath: blocking, environment: {}, loadTimeoutMs: 500 });
+  await driver.start();
+
+  // WHEN it is invoked in its own process
+  const error = await driver.invoke(driver.createEvent('Blocking', {}), { mode: 'isolated' }).catch((caught: unknown) => caught);
+  await driver.stop();
+
+  // THEN the invocation fails as a load time-out, with what the process wrote, and the handler was never invoked
+  expect(error).toBeInstanceOf(LoadTimeoutError);
+  expect((error as Error).message).toMatch(/^the process for Create of Blocking did not finish loading the handler within 500 ms of its start, so it was killed/);
+  expect((error as LoadTimeoutError).output).toContain('loading');
+  expect(driver.puts).toEqual([]);
+});
+
+test('lets only maxLoading processes load at once; the others wait their turn', async () => {
+  // GIVEN a handler module that takes a while to load and notes when it started and finished loading
+  const slow = path.join(workDir, 'slow.js');
+  const notes = path.join(workDir, 'load-windows.txt');
+  writeFileSync(
+    slow,
+    [
+      "const fs = require('node:fs');",
+      'const start = Date.now();',
+      'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);',
+      'fs.appendFileSync(process.env.LOAD_NOTES, `${start} ${Date.now()}\\n`);',
+      'exports.handler = async () => undefined;',
+    ].join('\n'),
+  );
+  const driver = new CloudFormationDriver({ handlerPath: slow, environment: { LOAD_NOTES: notes }, maxLoading: 2 });
+  await driver.start();
+
+  // WHEN five invocations are prepared at once
+  const prepared = await Promise.all([1, 2, 3, 4, 5].map((index) => driver.prepare(driver.createEvent(`Slow${index}`, {}))));
+  const invocations = await Promise.all(prepared.map((invocation) => invocation.release()));
+  await driver.stop();
+
+  // THEN all five loaded and ran, and no more than two were ever loading at the same moment
+  expect(invocations.map((invocation) => invocation.outcome)).toEqual(Array(5).fill('returned'));
+  const windows = readFileSync(notes, 'utf8').trim().split('\n').map((line) => line.split(' ').map(Number));
+  expect(windows).toHaveLength(5);
+  const loadingAt = (moment: number) => windows.filter(([start, end]) => start <= moment && moment < end).length;
+  expect(Math.max(...windows.map(([start]) => loadingAt(start)))).toBeLessThanOrEqual(2);
 });

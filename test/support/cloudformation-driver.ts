@@ -15,6 +15,12 @@
  *
  * An invocation that has not ended by the Lambda timeout plus a small grace is "silence": the promise
  * rejects with a {@link SilenceError}, and an isolated process is killed.
+ *
+ * Starting a process is not part of the invocation: on a busy machine, fifty processes loading the
+ * handler at once can take minutes, which says nothing about the handler. So only a few processes load
+ * at a time (`maxLoading`), the others wait their turn, and the Lambda timeout starts when the handler
+ * is invoked. A process that does not finish loading within `loadTimeoutMs` of its spawn is killed, and
+ * the invocation rejects with a {@link LoadTimeoutError} that says so.
  */
 import type { CloudFormationAnswer } from '../../lambda/cloudformation-response';
 import type {
@@ -28,6 +34,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { closeNow } from './local-server';
 import * as path from 'node:path';
 import { format } from 'node:util';
@@ -88,6 +95,47 @@ export class SilenceError extends Error {
   }
 }
 
+/** An isolated process did not finish loading the handler in time: the machine is overloaded, or the module hangs. */
+export class LoadTimeoutError extends Error {
+  constructor(
+    readonly event: CloudFormationCustomResourceEvent,
+    readonly afterMs: number,
+    readonly output: string,
+  ) {
+    super(
+      `the process for ${event.RequestType} of ${event.LogicalResourceId} did not finish loading the handler within ${afterMs} ms of its start, ` +
+        `so it was killed before the handler was invoked; the machine is overloaded, or the handler's module hangs while loading ` +
+        `(raise the driver's loadTimeoutMs, or lower maxLoading). Output so far:\n${output.slice(-4_000)}`,
+    );
+    this.name = 'LoadTimeoutError';
+  }
+}
+
+/**
+ * Lets at most `limit` holders in at once; the others wait in order. A leaving holder hands its place to
+ * the next in line directly, so no newcomer can slip in between.
+ */
+class Gate {
+  private holders = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  /** Resolves when a place is free, to the function that gives it up (once; later calls do nothing). */
+  async enter(): Promise<() => void> {
+    if (this.holders < this.limit) this.holders++;
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const next = this.queue.shift();
+      if (next) next();
+      else this.holders--;
+    };
+  }
+}
+
 export interface CloudFormationDriverOptions {
   /** The bundled handler file (index.js, exporting `handler`), e.g. from {@link handlerAssetFromAssembly}. */
   readonly handlerPath: string;
@@ -106,6 +154,13 @@ export interface CloudFormationDriverOptions {
   readonly strictContentType?: boolean;
   /** The ResourceType of the events it builds. @default RESOURCE_TYPE (Custom::ConnectUserIdentity) */
   readonly resourceType?: string;
+  /** How many isolated processes may load the handler at once; the others wait for their turn. @default 2 × the CPUs */
+  readonly maxLoading?: number;
+  /**
+   * How long an isolated process may take, from its spawn, to load the handler before it is killed and the
+   * invocation rejects with a {@link LoadTimeoutError}. @default 120_000
+   */
+  readonly loadTimeoutMs?: number;
 }
 
 export interface InvokeOptions {
@@ -133,7 +188,7 @@ export interface PrepareOptions {
 /** An isolated invocation whose handler is loaded, waiting to be released (see {@link CloudFormationDriver.prepare}). */
 export interface PreparedInvocation {
   readonly event: CloudFormationCustomResourceEvent;
-  /** How long the process took from spawn to a loaded handler. */
+  /** How long the process took from its spawn to a loaded handler (not counting its wait for a turn). */
   readonly initMs: number;
   /** The process's ID, e.g. to read its CPU time. */
   readonly pid: number | undefined;
@@ -154,10 +209,13 @@ export class CloudFormationDriver {
   private baseUrl?: string;
   private failuresLeft: number[] = [];
   private readonly children = new Set<ChildProcess>();
+  private readonly loading: Gate;
+  private stopped = false;
   private inProcessHandler?: (event: unknown, context: unknown) => Promise<void>;
 
   constructor(options: CloudFormationDriverOptions) {
     this.options = options;
+    this.loading = new Gate(options.maxLoading ?? 2 * availableParallelism());
     this.stackName = options.stackName ?? 'ConnectUserIdentityE2E';
     this.stackId = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${this.stackName}/${randomUUID()}`;
     this.serviceToken = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.stackName}-ConnectUserIdentityHandler`;
@@ -171,8 +229,9 @@ export class CloudFormationDriver {
     this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  /** Stops the endpoint and kills any isolated invocation still running. */
+  /** Stops the endpoint and kills any isolated invocation still running; none starts after this. */
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const child of this.children) child.kill('SIGKILL');
     const server = this.server;
     if (!server) return;
@@ -335,10 +394,23 @@ export class CloudFormationDriver {
   /**
    * Starts an isolated invocation up to the end of its init phase: a fresh process runs `setup`, loads
    * `preload` and the handler, and waits. `release()` then invokes the handler, so that many cold
-   * containers can start their work at the same moment, with their start-up outside the timing.
+   * containers can start their work at the same moment, with their start-up outside the timing. At most
+   * `maxLoading` processes load at once; this waits for a turn. Rejects with a {@link LoadTimeoutError}
+   * if the process does not load within `loadTimeoutMs`.
    */
   async prepare(event: CloudFormationCustomResourceEvent, options: PrepareOptions = {}): Promise<PreparedInvocation> {
+    const leave = await this.loading.enter();
+    try {
+      if (this.stopped) throw new Error('the driver is stopped');
+      return await this.spawnPrepared(event, options);
+    } finally {
+      leave();
+    }
+  }
+
+  private async spawnPrepared(event: CloudFormationCustomResourceEvent, options: PrepareOptions): Promise<PreparedInvocation> {
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000;
+    const loadTimeoutMs = this.options.loadTimeoutMs ?? 120_000;
     const spawnedAt = Date.now();
     const child = spawn(process.execPath, ['-e', RUNNER], {
       env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...this.lambdaEnvironment() },
@@ -352,42 +424,54 @@ export class CloudFormationDriver {
         streams.output += text;
       });
     }
-    let loaded: () => void = () => undefined;
-    const ready = new Promise<void>((resolve) => (loaded = resolve));
-    let startedAt = Date.now();
-    let finished: { outcome: 'returned' | 'threw'; error?: { name: string; message: string }; durationMs: number } | undefined;
-    let silent = false;
-    const onSilence = () => {
-      silent = true;
+    // Why the process ended, when the driver ended it.
+    let killedFor: 'load timeout' | 'silence' | undefined;
+    const kill = (why: 'load timeout' | 'silence') => {
+      killedFor = why;
       child.kill('SIGKILL');
     };
-    // Loading is bounded as in invoke(); a prepared process then waits for release without a bound.
-    let timer = setTimeout(onSilence, 15_000);
-    child.on('message', (message: RunnerMessage | { type: 'loaded' }) => {
+    // A failure to talk to the process (EPIPE when it died under a message): a detail of how it ended.
+    let channelError: Error | undefined;
+    const send = (message: unknown) => {
+      if (child.connected) child.send(message as object, (error) => (channelError ??= error ?? undefined));
+    };
+
+    let settleLoad: (error?: Error) => void = () => undefined;
+    const loaded = new Promise<void>((resolve, reject) => {
+      settleLoad = (error) => (error ? reject(error) : resolve());
+    });
+    let startedAt = Date.now();
+    let finished: { outcome: 'returned' | 'threw'; error?: { name: string; message: string }; durationMs: number } | undefined;
+    let timer = setTimeout(() => kill('load timeout'), loadTimeoutMs);
+    child.on('message', (message: RunnerMessage) => {
       if (message.type === 'loaded') {
         clearTimeout(timer);
-        loaded();
+        settleLoad();
       } else if (message.type === 'started') {
         startedAt = Date.now();
-        timer = setTimeout(onSilence, this.hardTimeout(timeoutMs));
+        timer = setTimeout(() => kill('silence'), this.hardTimeout(timeoutMs));
       } else {
-        finished = { outcome: message.outcome, error: message.error, durationMs: Date.now() - startedAt };
+        finished = { outcome: message.outcome, error: message.error, durationMs: message.durationMs };
       }
     });
+    child.on('error', (error) => (channelError ??= error));
     const run = new Promise<InvocationRun>((resolve, reject) => {
-      child.on('error', (error) => {
-        loaded();
-        reject(error);
-      });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         this.children.delete(child);
-        loaded();
-        if (silent) return reject(new SilenceError(event, this.hardTimeout(timeoutMs), streams.output, this.putsFor(event)));
+        if (killedFor === 'load timeout') {
+          const error = new LoadTimeoutError(event, loadTimeoutMs, streams.output);
+          settleLoad(error);
+          return reject(error);
+        }
+        settleLoad();
+        if (killedFor === 'silence') return reject(new SilenceError(event, this.hardTimeout(timeoutMs), streams.output, this.putsFor(event)));
         if (finished) return resolve({ ...finished, ...streams });
+        const how = signal ?? `code ${code}`;
+        const detail = channelError ? ` (the driver's channel to it failed with ${channelError.message})` : '';
         resolve({
           outcome: 'crashed',
-          error: { name: 'ProcessExit', message: `the handler process ended with ${signal ?? `code ${code}`}` },
+          error: { name: 'ProcessExit', message: `the handler process ended with ${how} before reporting an outcome${detail}` },
           ...streams,
           durationMs: Date.now() - startedAt,
         });
@@ -395,7 +479,7 @@ export class CloudFormationDriver {
     });
     // A process that fails before release() is reported by release(); until then, nobody awaits it.
     run.catch(() => undefined);
-    child.send({
+    send({
       handlerPath: this.options.handlerPath,
       preload: options.preload ?? [],
       setup: options.setup ?? '',
@@ -403,14 +487,14 @@ export class CloudFormationDriver {
       timeoutMs,
       functionName: `${this.stackName}-ConnectUserIdentityHandler`,
     });
-    await ready;
+    await loaded;
     const initMs = Date.now() - spawnedAt;
     return {
       event,
       initMs,
       pid: child.pid,
       release: async () => {
-        if (child.connected) child.send({ type: 'go' });
+        send({ type: 'go' });
         const result = await run;
         const puts = this.putsFor(event);
         return { event, mode: 'isolated', ...result, puts, answer: puts.find((put) => put.status === 200)?.body };
@@ -426,13 +510,16 @@ export class CloudFormationDriver {
 type InvocationRun = Pick<Invocation, 'outcome' | 'error' | 'stdout' | 'stderr' | 'output' | 'durationMs'>;
 
 type RunnerMessage =
+  | { type: 'loaded' }
   | { type: 'started' }
-  | { type: 'finished'; outcome: 'returned' | 'threw'; error?: { name: string; message: string } };
+  | { type: 'finished'; outcome: 'returned' | 'threw'; error?: { name: string; message: string }; durationMs: number };
 
 /**
  * The script an isolated invocation runs in a fresh Node.js process: it runs `setup`, loads `preload`
  * and the handler (the init phase), says so, and on a 'go' message invokes the handler with a
- * Lambda-like context, reports the outcome over IPC and exits, as a container that is never reused.
+ * Lambda-like context, reports the outcome and its own measure of the invocation's duration (as Lambda
+ * would bill it, free of delays in the driver's process) over IPC, and exits, as a container that is
+ * never reused.
  */
 const RUNNER = `
 process.once('message', ({ handlerPath, preload, setup, event, timeoutMs, functionName }) => {
@@ -441,7 +528,8 @@ process.once('message', ({ handlerPath, preload, setup, event, timeoutMs, functi
   for (const id of preload) require(require.resolve(id, from));
   const { handler } = require(handlerPath);
   process.once('message', async () => {
-    const deadline = Date.now() + timeoutMs;
+    const startedAt = Date.now();
+    const deadline = startedAt + timeoutMs;
     const context = {
       functionName,
       functionVersion: '$LATEST',
@@ -458,6 +546,7 @@ process.once('message', ({ handlerPath, preload, setup, event, timeoutMs, functi
     } catch (error) {
       message = { type: 'finished', outcome: 'threw', error: { name: String(error && error.name), message: String(error && error.message) } };
     }
+    message.durationMs = Date.now() - startedAt;
     process.send(message, () => process.exit(0));
   });
   process.send({ type: 'loaded' });

@@ -12,6 +12,7 @@ import {
   ResourceNotFoundException,
   SearchUsersCommand,
   ThrottlingException,
+  TooManyRequestsException,
   UpdateUserIdentityInfoCommand,
 } from '@aws-sdk/client-connect';
 import { ConnectEmulator } from './connect-emulator';
@@ -179,4 +180,83 @@ test('fails with ThrottlingException once the burst is spent', async () => {
   emulator.throttle('DescribeUser', undefined);
 
   expect(results.filter((result) => result instanceof ThrottlingException)).toHaveLength(1);
+});
+
+describe('throttling answers', () => {
+  test.each([
+    ['Connect\'s ThrottlingException (the default)', undefined, ThrottlingException, 'ThrottlingException', 429],
+    ['a TooManyRequestsException with 400', { status: 400, errorType: 'TooManyRequestsException' }, TooManyRequestsException, 'TooManyRequestsException', 400],
+    ['a bare 429 without an error type', { status: 429 }, ConnectServiceException, 'Unknown', 429],
+  ] as const)('throttles with %s once the burst is spent', async (_case, answer, errorClass, name, status) => {
+    // GIVEN an operation throttled to a burst of one, with this answer
+    const { instance, user } = seed();
+    emulator.throttle('DescribeUser', { ratePerSecond: 0, burst: 1 }, answer);
+    const describe = () => client.send(new DescribeUserCommand({ InstanceId: instance.id, UserId: user.id })).catch((caught: unknown) => caught);
+
+    // WHEN two requests are sent
+    const [first, second] = [await describe(), await describe()];
+    emulator.throttle('DescribeUser', undefined);
+
+    // THEN the second is throttled in that form, as the SDK reads it
+    expect(first).toMatchObject({ User: { Id: user.id } });
+    expect(second).toBeInstanceOf(errorClass);
+    expect(second).toMatchObject({ name, $metadata: { httpStatusCode: status } });
+  });
+});
+
+describe('values in error messages', () => {
+  test.each([
+    ['verbatim', '2065550199'],
+    ['upper-case', 'JANE.NEW@EXAMPLE.COM'],
+  ] as const)('quotes the values it refuses when told to (%s), as real services do', async (style, quoted) => {
+    // GIVEN an emulator whose errors echo values
+    const { instance, user } = seed();
+    emulator.echoValuesInErrors(style);
+
+    // WHEN an update carries a value the API refuses, or one refused by a check of Connect's own
+    if (style === 'upper-case') emulator.refuseNextUpdateOf('Email');
+    const identityInfo = style === 'verbatim' ? { Mobile: '2065550199' } : { FirstName: 'Jane', LastName: 'Doe', Email: 'jane.new@example.com' };
+    const error = await client
+      .send(new UpdateUserIdentityInfoCommand({ InstanceId: instance.id, UserId: user.id, IdentityInfo: identityInfo }))
+      .catch((caught: unknown) => caught);
+    emulator.echoValuesInErrors('off');
+
+    // THEN the message quotes the value, and nothing was written
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect((error as Error).message).toContain(quoted);
+    expect(emulator.user(instance.id, user.id).identityInfo).toMatchObject({ FirstName: 'Jane', Email: 'jane@example.com' });
+  });
+
+  test('refuses the field it is told to, once', async () => {
+    // GIVEN the emulator told to refuse the next update's Email
+    const { instance, user } = seed();
+    emulator.refuseNextUpdateOf('Email');
+    const update = () =>
+      client
+        .send(new UpdateUserIdentityInfoCommand({ InstanceId: instance.id, UserId: user.id, IdentityInfo: { FirstName: 'Jane', LastName: 'Doe', Email: 'jane@example.org' } }))
+        .catch((caught: unknown) => caught);
+
+    // THEN the first update fails naming Email, without the value, and the second goes through
+    const refused = await update();
+    expect(refused).toBeInstanceOf(InvalidParameterException);
+    expect((refused as Error).message).toBe('1 validation error(s): IdentityInfo.Email was refused');
+    expect(await update()).toMatchObject({ $metadata: { httpStatusCode: 200 } });
+    expect(emulator.user(instance.id, user.id).identityInfo.Email).toBe('jane@example.org');
+  });
+});
+
+test('answers with a malformed body that Node\'s JSON error quotes, when told to', async () => {
+  // GIVEN the emulator told to malform the next DescribeUser answer
+  const { instance, user } = seed();
+  emulator.malformNext('DescribeUser');
+  const describe = () => client.send(new DescribeUserCommand({ InstanceId: instance.id, UserId: user.id })).catch((caught: unknown) => caught);
+
+  // WHEN the user is described twice
+  const malformed = await describe();
+  const wellFormed = await describe();
+
+  // THEN the first fails to parse, with a message that quotes an identity value; the second is whole
+  expect(malformed).toMatchObject({ name: 'SyntaxError', $metadata: { httpStatusCode: 200 } });
+  expect((malformed as Error).message).toContain('Jane');
+  expect(wellFormed).toMatchObject({ User: { IdentityInfo: { FirstName: 'Jane', LastName: 'Doe' } } });
 });

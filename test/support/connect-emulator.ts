@@ -4,22 +4,25 @@
  * them (HTTP status, `x-amzn-errortype` header, `{"Message": ...}` body), so that the handler sees the
  * SDK's real exception classes.
  *
- * UpdateUserIdentityInfo is checked with the same rules the construct and handler use
- * (`validateIdentityInfo` in lib/identity-rules.ts), and by default REPLACES the user's identity record:
- * a field that is not sent becomes empty. That is the stricter reading of the API. The replacement covers
- * only the fields the API may write on the instance's type: the fields the type refuses (Email on SAML;
- * FirstName, LastName and Email on EXISTING_DIRECTORY) belong to the identity provider or the directory
- * and keep their values, since no caller can ever send them back.
+ * UpdateUserIdentityInfo is checked with the emulator's own reading of the API Reference
+ * (./connect-api-rules.ts), not with the library's rules, and by default REPLACES the user's identity
+ * record: a field that is not sent becomes empty. That is the stricter reading of the API. The replacement
+ * covers only the fields the API may write on the instance's type: the fields the type refuses (Email on
+ * SAML; FirstName, LastName and Email on EXISTING_DIRECTORY) belong to the identity provider or the
+ * directory and keep their values, since no caller can ever send them back.
  *
- * Controls for failure scenarios: a token bucket per operation (429 ThrottlingException), injected
- * faults (429/500/503), latency, hung requests that are never answered, access denied per operation,
- * and a log of every request.
+ * Controls for failure scenarios: a token bucket per operation (429 ThrottlingException, or another
+ * throttling answer), injected faults (any status, with or without an error type), latency, hung
+ * requests that are never answered, access denied per operation, refusals of a field's value, malformed
+ * answer bodies, error messages that echo the values they refuse (as real services' do), and a log of
+ * every request.
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { closeNow } from './local-server';
-import { acceptsField, IDENTITY_FIELDS, IdentityManagementType, IdentityRecord, validateIdentityInfo } from '../../lib/identity-rules';
+import type { IdentityManagementType, IdentityRecord } from '../../lib/identity-rules';
+import { API_IDENTITY_FIELDS, ApiIdentityField, FIELDS_OWNED_ELSEWHERE, findApiViolations } from './connect-api-rules';
 
 export type ConnectOperation = 'DescribeInstance' | 'DescribeUser' | 'UpdateUserIdentityInfo' | 'SearchUsers';
 
@@ -60,6 +63,8 @@ export interface ConnectEmulatorOptions {
    * @default 'replace' - they become empty
    */
   readonly updateSemantics?: 'replace' | 'merge';
+  /** How error messages quote the values they refuse. @default 'off' */
+  readonly echoValues?: EchoStyle;
 }
 
 type FaultStatus = 429 | 500 | 503;
@@ -70,11 +75,26 @@ const ERROR_TYPES: Record<FaultStatus, string> = {
   503: 'ServiceUnavailableException',
 };
 
-/** An error answer: status, `x-amzn-errortype` and message. */
+/** An error answer: its HTTP status and `x-amzn-errortype`; without a type, a bare status such as a load balancer sends. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly errorType?: string;
+}
+
+/** How Connect throttles, as its API Reference documents it. */
+export const THROTTLING_EXCEPTION: ErrorAnswer = { status: 429, errorType: 'ThrottlingException' };
+
+/**
+ * How an error message quotes the values it refuses: not at all (the default), as they were sent, or in
+ * upper case (services also echo values re-cased or normalized).
+ */
+export type EchoStyle = 'off' | 'verbatim' | 'upper-case';
+
+/** An error answer: status, `x-amzn-errortype` (none for a bare status) and message. */
 class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly type: string,
+    readonly type: string | undefined,
     message: string,
   ) {
     super(message);
@@ -111,8 +131,11 @@ export class ConnectEmulator {
 
   private readonly instances = new Map<string, EmulatedInstance>();
   private readonly users = new Map<string, Map<string, EmulatedUser>>();
-  private readonly buckets = new Map<ConnectOperation, TokenBucket>();
-  private readonly faults = new Map<ConnectOperation, FaultStatus[]>();
+  private readonly buckets = new Map<ConnectOperation, { bucket: TokenBucket; answer: ErrorAnswer }>();
+  private readonly faults = new Map<ConnectOperation, ErrorAnswer[]>();
+  private readonly malformed = new Map<ConnectOperation, number>();
+  private readonly refusedFields: ApiIdentityField[] = [];
+  private echo: EchoStyle = 'off';
   private readonly latencies = new Map<ConnectOperation, number>();
   private readonly hangs = new Map<ConnectOperation, number>();
   private readonly denied = new Set<ConnectOperation>();
@@ -122,6 +145,7 @@ export class ConnectEmulator {
 
   constructor(options: ConnectEmulatorOptions = {}) {
     this.updateSemantics = options.updateSemantics ?? 'replace';
+    this.echo = options.echoValues ?? 'off';
   }
 
   /** Listens on a random port of 127.0.0.1; resolves to the endpoint URL. */
@@ -189,17 +213,47 @@ export class ConnectEmulator {
 
   // ---- controls ----
 
-  /** Throttles an operation with a token bucket; `undefined` removes it. */
-  throttle(operation: ConnectOperation, limit: { ratePerSecond: number; burst: number } | undefined): void {
-    if (limit) this.buckets.set(operation, new TokenBucket(limit.ratePerSecond, limit.burst));
+  /**
+   * Throttles an operation with a token bucket, answering a request that finds it empty with `answer`
+   * (Connect's 429 ThrottlingException unless told otherwise); `undefined` removes it.
+   */
+  throttle(operation: ConnectOperation, limit: { ratePerSecond: number; burst: number } | undefined, answer: ErrorAnswer = THROTTLING_EXCEPTION): void {
+    if (limit) this.buckets.set(operation, { bucket: new TokenBucket(limit.ratePerSecond, limit.burst), answer });
     else this.buckets.delete(operation);
   }
 
-  /** Answers the next `count` requests of an operation with an error status instead of processing them. */
-  failNext(operation: ConnectOperation, count = 1, status: FaultStatus = 500): void {
+  /**
+   * Answers the next `count` requests of an operation with an error instead of processing them: a status
+   * (429, 500 or 503, with Connect's error type for it), or any status with or without an error type.
+   */
+  failNext(operation: ConnectOperation, count = 1, fault: FaultStatus | ErrorAnswer = 500): void {
+    const answer = typeof fault === 'number' ? { status: fault, errorType: ERROR_TYPES[fault] } : fault;
     const queue = this.faults.get(operation) ?? [];
-    queue.push(...Array<FaultStatus>(count).fill(status));
+    queue.push(...Array<ErrorAnswer>(count).fill(answer));
     this.faults.set(operation, queue);
+  }
+
+  /**
+   * Refuses the next UpdateUserIdentityInfo with an InvalidParameterException about `field`, as Connect
+   * does after checks of its own that the API Reference does not document (an address its mail system
+   * will not take, say). With echo on, the message quotes the value that was sent.
+   */
+  refuseNextUpdateOf(field: ApiIdentityField): void {
+    this.refusedFields.push(field);
+  }
+
+  /** Sets how error messages quote the values they refuse (see {@link EchoStyle}). */
+  echoValuesInErrors(style: EchoStyle): void {
+    this.echo = style;
+  }
+
+  /**
+   * Processes the next `count` requests of an operation as usual, but answers 200 with a malformed body:
+   * the answer with the quotes of its identity values lost and its end cut off, as a broken
+   * proxy or a cut transfer can deliver. Node's JSON parser quotes such a body in its error message.
+   */
+  malformNext(operation: ConnectOperation, count = 1): void {
+    this.malformed.set(operation, (this.malformed.get(operation) ?? 0) + count);
   }
 
   /** Waits this long before processing each request of an operation (0 removes it). */
@@ -241,13 +295,14 @@ export class ConnectEmulator {
     const record: RequestRecord = { operation: route?.operation ?? 'Unknown', method: request.method ?? '', path, body, receivedAt: Date.now() };
     this.requests.push(record);
 
-    const answer = (status: number, payload: unknown, errorType?: string) => {
+    const answer = (status: number, payload: unknown, errorType?: string, malform = false) => {
       record.status = status;
       record.errorType = errorType;
       record.answeredAt = Date.now();
       const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() };
       if (errorType) headers['x-amzn-errortype'] = errorType;
-      response.writeHead(status, headers).end(JSON.stringify(payload ?? {}));
+      const body = JSON.stringify(payload ?? {});
+      response.writeHead(status, headers).end(malform ? malformedBody(body) : body);
     };
 
     if (!route) return answer(404, { Message: `no operation at ${request.method} ${path}` }, 'UnknownOperationException');
@@ -269,9 +324,13 @@ export class ConnectEmulator {
         throw new ApiError(403, 'AccessDeniedException', `User is not authorized to perform: connect:${operation}`);
       }
       const fault = this.faults.get(operation)?.shift();
-      if (fault) throw new ApiError(fault, ERROR_TYPES[fault], `injected ${ERROR_TYPES[fault]}`);
-      if (this.buckets.get(operation)?.take() === false) throw new ApiError(429, 'ThrottlingException', 'Rate exceeded');
-      answer(200, this.perform(operation, route.labels, body));
+      if (fault) throw new ApiError(fault.status, fault.errorType, `injected ${fault.errorType ?? `HTTP ${fault.status}`}`);
+      const throttling = this.buckets.get(operation);
+      if (throttling?.bucket.take() === false) throw new ApiError(throttling.answer.status, throttling.answer.errorType, 'Rate exceeded');
+      const payload = this.perform(operation, route.labels, body);
+      const malformed = this.malformed.get(operation) ?? 0;
+      if (malformed > 0) this.malformed.set(operation, malformed - 1);
+      answer(200, payload, undefined, malformed > 0);
     } catch (error) {
       if (error instanceof ApiError) return answer(error.status, { Message: error.message }, error.type);
       this.internalErrors.push(error);
@@ -317,14 +376,20 @@ export class ConnectEmulator {
       case 'UpdateUserIdentityInfo': {
         const instance = this.instance(labels[0]);
         const user = this.findUser(labels[0], labels[1]);
-        const problems = validateIdentityInfo(input.IdentityInfo, { identityManagementType: instance.identityManagementType });
-        if (problems.length > 0) {
-          const details = problems.map((problem) => `IdentityInfo.${problem.field} ${problem.message}`).join('; ');
-          throw new ApiError(400, 'InvalidParameterException', `${problems.length} validation error(s): ${details}`);
+        const violations = findApiViolations(input.IdentityInfo, instance.identityManagementType);
+        const refused = this.refusedFields.shift();
+        if (refused) violations.push({ field: refused, value: input.IdentityInfo?.[refused], rule: 'was refused' });
+        if (violations.length > 0) {
+          const details = violations.map((violation) =>
+            this.echo === 'off'
+              ? `IdentityInfo.${violation.field} ${violation.rule}`
+              : `Invalid ${violation.field}: ${this.echoed(violation.value)} (${violation.rule})`,
+          );
+          throw new ApiError(400, 'InvalidParameterException', `${violations.length} validation error(s): ${details.join('; ')}`);
         }
         const written = this.updateSemantics === 'replace' ? input.IdentityInfo : { ...user.identityInfo, ...input.IdentityInfo };
         // Fields the type refuses belong to the IdP or the directory: an update leaves them as they are.
-        const owned = IDENTITY_FIELDS.filter((field) => !acceptsField(instance.identityManagementType, field));
+        const owned = FIELDS_OWNED_ELSEWHERE[instance.identityManagementType];
         const kept = Object.fromEntries(owned.map((field) => [field, user.identityInfo[field]]));
         user.identityInfo = nonEmpty({ ...written, ...kept });
         return {};
@@ -348,6 +413,12 @@ export class ConnectEmulator {
         };
       }
     }
+  }
+
+  /** A refused value as an error message quotes it, in the current echo style. */
+  private echoed(value: unknown): string {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    return this.echo === 'upper-case' ? text.toUpperCase() : text;
   }
 
   private instance(instanceId: string): EmulatedInstance {
@@ -380,10 +451,19 @@ function matches(user: EmulatedUser, condition: { FieldName?: string; Value?: st
   }
 }
 
+/** Values of these keys lose their quotes in a malformed body. */
+const IDENTITY_VALUES = new RegExp(`"(${API_IDENTITY_FIELDS.join('|')})":("(?:[^"\\\\]|\\\\.)*")`, 'g');
+
+/** A JSON body made malformed: identity values unquoted (so a parser chokes on them), and its end cut off. */
+function malformedBody(body: string): string {
+  const unquoted = body.replace(IDENTITY_VALUES, (_match, key: string, quoted: string) => `"${key}":${JSON.parse(quoted) as string}`);
+  return unquoted.slice(0, Math.max(1, unquoted.length - 5));
+}
+
 /** The identity fields of a record that hold a value. */
 function nonEmpty(info: Record<string, unknown>): IdentityRecord {
   const record: IdentityRecord = {};
-  for (const field of IDENTITY_FIELDS) {
+  for (const field of API_IDENTITY_FIELDS) {
     const value = info[field];
     if (typeof value === 'string' && value !== '') record[field] = value;
   }

@@ -108,7 +108,8 @@ export function calls(records: readonly RequestRecord[]): string[] {
 
 /** An end-to-end suite's fixtures, filled in by the hooks {@link useEndToEnd} registers. */
 export class EndToEnd<K extends string> {
-  readonly emulator = new ConnectEmulator();
+  /** Its error messages quote the values they refuse, as real services' do: no Reason or log may pass them on. */
+  readonly emulator = new ConnectEmulator({ echoValues: 'verbatim' });
   driver!: CloudFormationDriver;
   templates!: Record<K, SynthesizedTemplate>;
   /** Every value seeded in the emulator (identity values, usernames): none may show up in any output. */
@@ -145,6 +146,19 @@ export class EndToEnd<K extends string> {
     const invocation = await this.driver.invoke(event, { mode: options.mode ?? 'in-process', timeoutMs: options.timeoutMs });
     expectNoPersonalData(invocation, this.seeded);
     return invocation;
+  }
+
+  /**
+   * Invokes the handler with each of `events` at the same moment, each in its own cold container (an
+   * isolated process), as CloudFormation sends the Creates of a new stack's resources at once and Lambda
+   * starts a container for each: the containers start first (a few at a time, which is not timed), then
+   * all are released together. Makes the same assertion on each as {@link play}.
+   */
+  async playTogether(events: CloudFormationCustomResourceEvent[], options: { timeoutMs?: number } = {}): Promise<Invocation[]> {
+    const prepared = await Promise.all(events.map((event) => this.driver.prepare(event, { timeoutMs: options.timeoutMs })));
+    const invocations = await Promise.all(prepared.map((invocation) => invocation.release()));
+    for (const invocation of invocations) expectNoPersonalData(invocation, this.seeded);
+    return invocations;
   }
 
   /**

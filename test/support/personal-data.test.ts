@@ -54,9 +54,23 @@ test.each([
   ['a Reason, a phone number without its "+"', { reason: 'bad number 14255550100' }, '14255550100'],
   ['a physical ID', { physicalId: 'instance-1/gquintero' }, 'gquintero'],
   ['stdout, the signature', { stdout: `url was ...${SIGNATURE}` }, SIGNATURE],
+  ['a Reason, in upper case', { reason: 'Invalid LastName: NÚÑEZ' }, 'Núñez'],
+  ['stderr, in lower case', { stderr: 'last name núñez refused' }, 'Núñez'],
+  ['a Reason, re-cased and quoted', { reason: 'user "GQUINTERO" refused' }, 'gquintero'],
 ])('fails on a leak in %s', (_where, parts, secret) => {
   expect(findLeaks(invocation(parts), secretsOfEvent(EVENT)).map((leak) => leak.secret)).toContain(secret);
   expect(() => expectNoPersonalData(invocation(parts))).toThrow();
+});
+
+test('finds a re-cased value only where it stands apart from other letters, and an exact one anywhere', () => {
+  // GIVEN short secrets that are also parts of ordinary words
+  const secrets = ['Obi', 'Straße'];
+  // THEN a log that names the Mobile field holds no leak of "Obi", but "OBI" alone and "xObiy" are leaks
+  expect(findLeaks(invocation({ stdout: '{"changedFields":["Mobile"]}' }), secrets)).toEqual([]);
+  expect(findLeaks(invocation({ stdout: 'name: OBI' }), secrets).map((leak) => leak.secret)).toEqual(['Obi']);
+  expect(findLeaks(invocation({ stdout: 'xObiy' }), secrets).map((leak) => leak.secret)).toEqual(['Obi']);
+  // AND a value whose upper case is longer ("ß" becomes "SS") is found in upper case
+  expect(findLeaks(invocation({ reason: 'Invalid LastName: STRASSE' }), secrets).map((leak) => leak.secret)).toEqual(['Straße']);
 });
 
 test('fails on a leak of a value given besides the event\'s', () => {

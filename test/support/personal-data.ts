@@ -3,6 +3,8 @@
  * (stdout and stderr, as CloudWatch Logs would keep them) and every Reason and PhysicalResourceId it
  * PUT to the ResponseURL (as stack events and the console show them) hold no identity value, no
  * username and no part of the ResponseURL that would let someone answer in CloudFormation's place.
+ * A value counts in any letter case too (services echo values re-cased), where it stands apart from
+ * other letters: a short name such as "Obi" is not found inside the word "Mobile".
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { Invocation } from './cloudformation-driver';
@@ -64,6 +66,23 @@ function formsOf(secret: string): string[] {
   return [...forms];
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whether `secret` is in `text`: as it is anywhere, or re-cased where no letter touches it. */
+function appearsIn(text: string, secret: string): boolean {
+  if (text.includes(secret)) return true;
+  const standingApart = (haystack: string, needle: string, flags: string) =>
+    new RegExp(`(?<!\\p{L})${escapeRegExp(needle)}(?!\\p{L})`, flags).test(haystack);
+  // Upper-casing can change a text's length ("ß" becomes "SS"), so each case is compared in its own form.
+  return (
+    standingApart(text, secret, 'iu') ||
+    standingApart(text.toUpperCase(), secret.toUpperCase(), 'u') ||
+    standingApart(text.toLowerCase(), secret.toLowerCase(), 'u')
+  );
+}
+
 /** Every place in an invocation's output and answers where one of the secrets appears. */
 export function findLeaks(invocation: Pick<Invocation, 'stdout' | 'stderr' | 'puts'>, secrets: Iterable<string>): Leak[] {
   const places: [string, string | undefined][] = [
@@ -78,7 +97,7 @@ export function findLeaks(invocation: Pick<Invocation, 'stdout' | 'stderr' | 'pu
   const leaks: Leak[] = [];
   for (const [where, text] of places) {
     if (!text) continue;
-    for (const secret of forms) if (text.includes(secret)) leaks.push({ where, secret });
+    for (const secret of forms) if (appearsIn(text, secret)) leaks.push({ where, secret });
   }
   return leaks;
 }

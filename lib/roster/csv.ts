@@ -1,0 +1,222 @@
+/**
+ * CSV roster files, as spreadsheets save them: one header row naming the columns by the API's names
+ * (matched ignoring case, spaces, `_` and `-`), then one agent per row. The separator (`,`, `;` or tab)
+ * is the one that makes the header row name known columns. Quoting, CRLF and line breaks inside
+ * cells are csv-parse's. Every cell stays text; an empty cell is not declared.
+ *
+ * Each row becomes a record of the same shape as a JSON entry, with the letter of each cell's column,
+ * so that the checks (check.ts) name the cell of every problem.
+ */
+import { parse } from 'csv-parse/sync';
+import { IDENTITY_FIELDS } from '../identity-rules';
+import { formatCount, MAX_ENTRIES } from './limits';
+import { closest, displayKey, RosterProblem } from './problems';
+import { RosterRecord } from './records';
+
+/** The columns of a CSV roster, by the API's names. */
+const CSV_COLUMNS = ['InstanceId', 'UserId', 'Username', ...IDENTITY_FIELDS] as const;
+type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+const SEPARATORS = [',', ';', '\t'] as const;
+
+/** Headers that sheets often use for a column, to suggest the roster's name for it (normalized keys). */
+const USUAL_HEADERS: Readonly<Record<string, CsvColumn>> = {
+  givenname: 'FirstName',
+  forename: 'FirstName',
+  surname: 'LastName',
+  familyname: 'LastName',
+  phone: 'Mobile',
+  cell: 'Mobile',
+  login: 'Username',
+  instance: 'InstanceId',
+};
+
+/** What csv-parse's error codes mean, in words that quote nothing from the file. */
+const CSV_ERRORS: Readonly<Record<string, string>> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted cell is never closed: a " is missing',
+  CSV_INVALID_CLOSING_QUOTE: 'a quoted cell goes on after its closing quote: double each " inside a quoted cell ("")',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a quoted cell goes on after its closing quote: double each " inside a quoted cell ("")',
+  INVALID_OPENING_QUOTE: 'a cell holds a " but does not start with one: put the whole cell in quotes, and double each " inside it',
+};
+
+/** The column's letter as a spreadsheet shows it: 0 is `A`, 26 is `AA`. */
+export function columnLetter(index: number): string {
+  let letters = '';
+  for (let rest = index + 1; rest > 0; rest = Math.floor((rest - 1) / 26)) {
+    letters = String.fromCharCode(65 + ((rest - 1) % 26)) + letters;
+  }
+  return letters;
+}
+
+/** A header as it is compared: `First Name`, `first_name` and `FirstName` are one column. */
+function normalizeHeader(header: string): string {
+  return header.toLowerCase().replace(/[\s_-]/g, '');
+}
+
+function columnOf(header: string): CsvColumn | undefined {
+  return CSV_COLUMNS.find((column) => normalizeHeader(column) === normalizeHeader(header));
+}
+
+/** The records of a CSV file, one per agent row; none (and problems) when the file cannot be read as a roster. */
+export function parseCsvRecords(file: string, text: string, problems: RosterProblem[]): RosterRecord[] {
+  if (text.trim() === '') {
+    problems.push({ file, message: `is empty: its first row must name the columns (${CSV_COLUMNS.join(', ')}), then one agent per row` });
+    return [];
+  }
+  let rows: string[][];
+  try {
+    rows = parse(text, { delimiter: detectSeparator(text), relax_column_count: true, skip_empty_lines: false });
+  } catch (error) {
+    // `records` counts the rows read before the one that failed (lines would miscount line breaks in cells).
+    const { code, records, index } = error as { code?: string; records?: number; index?: number };
+    problems.push({
+      file,
+      ...(typeof records === 'number' ? { row: records + 1 } : {}),
+      ...(typeof index === 'number' ? { column: columnLetter(index) } : {}),
+      message: `is not valid CSV: ${CSV_ERRORS[code ?? ''] ?? 'it cannot be read as CSV'}`,
+    });
+    return [];
+  }
+  const agentRows = rows.slice(1).filter((row) => !isBlank(row)).length;
+  if (agentRows > MAX_ENTRIES) {
+    problems.push({
+      file,
+      message: `holds ${formatCount(agentRows)} agent rows; a roster file may hold at most ${formatCount(MAX_ENTRIES)}, far more than one stack can declare: split it`,
+    });
+    return [];
+  }
+  const columns = readHeader(file, rows, problems);
+  if (columns === undefined) return [];
+
+  const width = Math.max(...columns.keys()) + 1;
+  const records: RosterRecord[] = [];
+  rows.forEach((cells, index) => {
+    if (index === 0 || isBlank(cells)) return;
+    const countProblem = cellCountProblem(cells, rows[0].length, width);
+    if (countProblem) problems.push({ file, row: index + 1, message: countProblem });
+    else records.push(recordOfRow(file, index + 1, records.length + 1, cells, columns));
+  });
+  return records;
+}
+
+/**
+ * What is wrong with a row's cell count: fewer cells than the named columns, or values beyond the
+ * header's last cell (empty cells there are the trailing columns spreadsheets write).
+ */
+function cellCountProblem(cells: string[], headerCount: number, width: number): string | undefined {
+  if (cells.length < width) {
+    return `has ${cells.length} cells where the header row names ${width} columns: a separator is missing, or the row was cut short`;
+  }
+  if (cells.length > headerCount && cells.slice(headerCount).some((cell) => cell !== '')) {
+    return `has ${cells.length} cells where the header row has ${headerCount}: a value that holds the separator must be in quotes, or a separator is one too many`;
+  }
+  return undefined;
+}
+
+/** A row as an entry of the shape JSON files have, its empty cells left out, with the letter of each column. */
+function recordOfRow(file: string, row: number, entry: number, cells: string[], columns: Map<number, CsvColumn>): RosterRecord {
+  const value: { IdentityInfo: Record<string, string>; [key: string]: unknown } = { IdentityInfo: {} };
+  const letters = new Map<string, string>();
+  for (const [index, column] of columns) {
+    letters.set(column, columnLetter(index));
+    const cell = cells[index];
+    if (cell === '') continue;
+    if ((IDENTITY_FIELDS as readonly string[]).includes(column)) value.IdentityInfo[column] = cell;
+    else value[column] = cell;
+  }
+  return { source: { file, format: 'csv', entry, row, columns: letters }, value };
+}
+
+/**
+ * The separator that makes the header row name the most known columns (ties go to the earlier of
+ * `,`, `;` and tab); a comma when none does, so that the header's problems are told as such.
+ */
+function detectSeparator(text: string): string {
+  let best: { separator: string; known: number } = { separator: ',', known: 0 };
+  for (const separator of SEPARATORS) {
+    let header: string[];
+    try {
+      [header] = parse(text, { delimiter: separator, to_line: 1, relax_column_count: true });
+    } catch {
+      continue;
+    }
+    const known = (header ?? []).filter((cell) => columnOf(cell) !== undefined).length;
+    if (known > best.known) best = { separator, known };
+  }
+  return best.separator;
+}
+
+/** The known columns by index, or `undefined` (and problems) when the header row is not right. */
+function readHeader(file: string, rows: string[][], problems: RosterProblem[]): Map<number, CsvColumn> | undefined {
+  const header = rows[0];
+  const found: RosterProblem[] = [];
+  const columns = new Map<number, CsvColumn>();
+  const indexOf = new Map<CsvColumn, number>();
+  /** Columns suggested for unknown headers: not reported missing as well. */
+  const suggested = new Set<CsvColumn>();
+  header.forEach((cell, index) => {
+    const letter = columnLetter(index);
+    if (cell.trim() === '') {
+      const firstValue = rows.findIndex((cells, row) => row > 0 && (cells[index] ?? '') !== '');
+      if (firstValue !== -1) {
+        found.push({
+          file,
+          row: 1,
+          column: letter,
+          message: `has no name in the header row, but holds values (the first in row ${firstValue + 1}): name the column, or delete it`,
+        });
+      }
+      return;
+    }
+    const column = columnOf(cell);
+    if (column === undefined) {
+      const suggestion = USUAL_HEADERS[normalizeHeader(cell)] ?? closest(cell, CSV_COLUMNS, normalizeHeader) ?? containedColumn(cell);
+      if (suggestion) suggested.add(suggestion);
+      found.push({
+        file,
+        row: 1,
+        column: letter,
+        field: displayKey(cell),
+        message: `is not a column of a roster; ${suggestion ? `did you mean ${suggestion}? ` : ''}the columns are ${CSV_COLUMNS.join(', ')}`,
+      });
+      return;
+    }
+    const earlier = indexOf.get(column);
+    if (earlier !== undefined) {
+      found.push({ file, row: 1, column: letter, field: column, message: `is the same column as column ${columnLetter(earlier)}: keep one of them` });
+      return;
+    }
+    indexOf.set(column, index);
+    columns.set(index, column);
+  });
+
+  if (columns.size === 0) {
+    // Without one known column, the first row is probably an agent, not a header: show none of it.
+    problems.push({
+      file,
+      row: 1,
+      message: `must be the header row, naming the columns (${CSV_COLUMNS.join(', ')}); none of its cells is a column name`,
+    });
+    return undefined;
+  }
+  const present = (column: CsvColumn) => indexOf.has(column) || suggested.has(column);
+  if (!present('InstanceId')) found.push({ file, row: 1, message: 'has no InstanceId column: add one, with the instance ID or ARN in every row' });
+  if (!present('UserId') && !present('Username')) {
+    found.push({ file, row: 1, message: 'has neither a UserId nor a Username column: add one of them (or both, one filled per row)' });
+  }
+  if (!IDENTITY_FIELDS.some(present)) {
+    found.push({ file, row: 1, message: `has no identity column: add at least one of ${IDENTITY_FIELDS.join(', ')}` });
+  }
+  problems.push(...found);
+  return found.length > 0 ? undefined : columns;
+}
+
+/** The longest column name inside a header, for headers with a word more: `Mobile Phone`, `Email Address`. */
+function containedColumn(header: string): CsvColumn | undefined {
+  const normalized = normalizeHeader(header);
+  return [...CSV_COLUMNS].sort((a, b) => b.length - a.length).find((column) => normalized.includes(normalizeHeader(column)));
+}
+
+function isBlank(cells: string[]): boolean {
+  return cells.every((cell) => cell === '');
+}

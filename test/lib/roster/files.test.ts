@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { formatProblem, Roster } from '../../../lib';
+import { filledSkeleton, INSTANCE, MARY_ID, rosterDir, userId } from './fixtures';
+
+const MARY = filledSkeleton({ FirstName: 'Mary', UserId: MARY_ID, InstanceId: INSTANCE });
+
+describe('reading roster files', () => {
+  test('reports a symbolic link loop and a dangling link in a roster directory, and reads the other files', () => {
+    // GIVEN a directory with a good file, a link to itself, and a link to a file that is gone
+    const dir = rosterDir({ 'mary.json': MARY });
+    fs.symlinkSync('loop.json', path.join(dir, 'loop.json'));
+    fs.symlinkSync(path.join(dir, 'gone.json'), path.join(dir, 'dangling.json'));
+
+    // WHEN it is checked
+    const lines = Roster.check(dir).map(formatProblem);
+
+    // THEN both links are reported, not thrown and not skipped without a word
+    expect(lines).toEqual([
+      `${path.join(dir, 'dangling.json')}: is a symbolic link to something that does not exist: point it at a roster file, or remove it`,
+      `${path.join(dir, 'loop.json')}: is a symbolic link that leads back to itself (a loop of links): point it at a roster file, or remove it`,
+    ]);
+  });
+
+  test('reports a roster path that is itself a looping or dangling link', () => {
+    // GIVEN links as the roster path
+    const dir = rosterDir({});
+    fs.symlinkSync('loop.yaml', path.join(dir, 'loop.yaml'));
+    fs.symlinkSync('gone.yaml', path.join(dir, 'dangling.yaml'));
+
+    // WHEN / THEN
+    expect(Roster.check(path.join(dir, 'loop.yaml')).map((problem) => problem.message)).toEqual([
+      'is a symbolic link that leads back to itself (a loop of links): point it at a roster file, or remove it',
+    ]);
+    expect(Roster.check(path.join(dir, 'dangling.yaml')).map((problem) => problem.message)).toEqual([
+      'is a symbolic link to something that does not exist: point it at a roster file, or remove it',
+    ]);
+  });
+
+  test('follows a link to a roster file', () => {
+    // GIVEN a roster directory holding a link to a file kept elsewhere
+    const elsewhere = rosterDir({ 'mary.json': MARY });
+    const dir = rosterDir({});
+    fs.symlinkSync(path.join(elsewhere, 'mary.json'), path.join(dir, 'mary.json'));
+
+    // WHEN it is loaded
+    const roster = Roster.load(dir);
+
+    // THEN the linked file's entry is declared
+    expect(roster.entries.map((entry) => entry.userId)).toEqual([MARY_ID]);
+  });
+
+  test('fails on a named pipe with a roster name instead of waiting on it', () => {
+    // GIVEN a FIFO named like a roster file beside a good one
+    const dir = rosterDir({ 'mary.json': MARY });
+    execFileSync('mkfifo', [path.join(dir, 'pipe.yaml')]);
+
+    // WHEN it is checked
+    const lines = Roster.check(dir).map(formatProblem);
+
+    // THEN
+    expect(lines).toEqual([`${path.join(dir, 'pipe.yaml')}: is neither a file nor a directory: a roster file must be a regular file`]);
+  });
+
+  test('fails on a file larger than 8 MiB without reading it, naming the limit', () => {
+    // GIVEN a 9 MiB file (sparse: it costs no disk)
+    const dir = rosterDir({ 'huge.yaml': '' });
+    fs.truncateSync(path.join(dir, 'huge.yaml'), 9 * 1024 * 1024);
+
+    // WHEN it is checked
+    const problems = Roster.check(dir);
+
+    // THEN
+    expect(problems.map(formatProblem)).toEqual([
+      `${path.join(dir, 'huge.yaml')}: is 9 MiB; a roster file may be at most 8 MiB, far more than any real roster needs: check that this is the right file, or split it`,
+    ]);
+  });
+
+  test('fails on a directory of more roster files than a roster may hold entries', () => {
+    // GIVEN 10,001 roster files (each would hold at least one entry)
+    const dir = rosterDir({});
+    for (let index = 0; index <= 10_000; index++) fs.writeFileSync(path.join(dir, `${index}.json`), '');
+
+    // WHEN it is checked
+    const problems = Roster.check(dir);
+
+    // THEN the directory is refused as a whole, naming the limit
+    expect(problems.map(formatProblem)).toEqual([`${dir}: holds 10,001 roster files; a roster may hold at most 10,000 entries: split it`]);
+  });
+
+  test('fails on a roster of more than 10,000 entries across its files', () => {
+    // GIVEN two files of 6,000 entries each
+    const list = (offset: number) =>
+      Array.from({ length: 6000 }, (_, index) => ({ InstanceId: INSTANCE, UserId: userId(offset + index), IdentityInfo: { FirstName: 'A' } }));
+    const dir = rosterDir({ 'a.json': list(0), 'b.json': list(6000) });
+
+    // WHEN it is checked
+    const problems = Roster.check(dir);
+
+    // THEN the roster is refused, naming the limit
+    expect(problems.map(formatProblem)).toEqual([
+      `${dir}: holds more than 10,000 entries, the most a roster may hold (far more than one stack can declare): split it`,
+    ]);
+  });
+});
