@@ -45,7 +45,7 @@ describe('the build', () => {
     expect(assembly.version).toBe(PACKAGE.version);
     expect(Object.keys(assembly.targets).sort()).toEqual(['dotnet', 'go', 'java', 'js', 'python']);
     expect(Object.keys(assembly.types)).toEqual(
-      expect.arrayContaining([`${PACKAGE.name}.ConnectUserIdentity`, `${PACKAGE.name}.ConnectUserIdentityProps`, `${PACKAGE.name}.ConnectUserRoster`]),
+      expect.arrayContaining([`${PACKAGE.name}.ConnectUserIdentity`, `${PACKAGE.name}.ConnectUserIdentityProps`, `${PACKAGE.name}.ConnectUserRoster`, `${PACKAGE.name}.Roster`]),
     );
   });
 
@@ -186,7 +186,7 @@ describe('the build', () => {
 const CONSUMER_STACK = `import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { ConnectUserIdentity, ConnectUserRoster, loadRoster } from '${PACKAGE.name}';
+import { ConnectUserIdentity, ConnectUserRoster, Roster } from '${PACKAGE.name}';
 
 export class AgentsStack extends cdk.Stack {
   constructor(scope: Construct, id: string, props?: cdk.StackProps) {
@@ -196,7 +196,7 @@ export class AgentsStack extends cdk.Stack {
       userId: '87654321-2222-1234-1234-111234567891',
       identityInfo: { firstName: 'Mary', lastName: 'Major', email: 'marym@example.com' },
     });
-    new ConnectUserRoster(this, 'Team', { roster: loadRoster(path.join(__dirname, '..', 'agents.yaml')) });
+    new ConnectUserRoster(this, 'Team', { roster: Roster.load(path.join(__dirname, '..', 'agents.yaml')) });
   }
 }
 `;
