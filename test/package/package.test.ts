@@ -6,7 +6,7 @@
  * The build and the pack run in this repository (the tarball must carry its bundled dependencies from
  * node_modules); every other step runs in a temporary directory.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { consumerEnvironment, machineNode, runOrFail } from './commands';
@@ -112,6 +112,15 @@ describe('the build', () => {
           ...Object.keys(PACKAGE.dependencies).map((name) => `node_modules/${name}/package.json`),
         ]),
       );
+    });
+
+    test('holds compiled code of the present sources only, none left from a module that moved or went', () => {
+      // GIVEN the compiled files in the tarball
+      const compiled = files.filter((file) => file.startsWith('build/'));
+      expect(compiled.length).toBeGreaterThan(0);
+      // THEN each has its TypeScript source in lib/
+      const orphans = compiled.filter((file) => !existsSync(path.join(ROOT, file.replace(/^build\//, 'lib/').replace(/(\.d)?\.ts$|\.js$/, '.ts'))));
+      expect(orphans).toEqual([]);
     });
 
     test('leaves out the sources, tests, benches, examples and the packages for other languages', () => {
