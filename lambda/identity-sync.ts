@@ -27,6 +27,7 @@ import {
 } from '../lib/identity-rules';
 import { ConnectUserIdentityResourceProperties } from '../lib/resource-properties';
 import { DeclarationError, describeInstance, describeSubject, explainSdkError, Subject } from './failure-reasons';
+import { connectClient } from './connect-clients';
 import { CallStats, withRetries } from './retry';
 
 export { DeclarationError } from './failure-reasons';
@@ -54,25 +55,6 @@ export interface SyncResult {
 export interface Progress {
   step: string;
   calls: Record<string, CallStats>;
-}
-
-const clients = new Map<string, ConnectClient>();
-
-/**
- * One SDK client per region, kept for the life of the container. The SDK's own retries are off:
- * {@link withRetries} retries against the invocation's deadline instead of a fixed count.
- */
-function connectClient(region: string): ConnectClient {
-  let client = clients.get(region);
-  if (!client) {
-    client = new ConnectClient({
-      region,
-      maxAttempts: 1,
-      requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
-    });
-    clients.set(region, client);
-  }
-  return client;
 }
 
 /** Identity management types by region and instance, kept per container: an instance never changes type. */

@@ -4,17 +4,21 @@
  * FAILED answer with a Reason that names IDs and fields, never identity values.
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { ROSTER_STAGE_RESOURCE_TYPE } from '../lib/roster-declarations';
 import { ATTRIBUTES, physicalResourceId } from '../lib/resource-properties';
 import { CloudFormationAnswer, sendAnswer } from './cloudformation-response';
 import { DeclarationError, errorCode } from './failure-reasons';
 import { parseProperties, Progress, syncUserIdentity } from './identity-sync';
 import { log } from './log';
+import { handleRosterStage, isContinuation, StageContinuation } from './roster-stage';
 import { primeSdk } from './sdk-priming';
 
 // In a Lambda container, the SDK is warmed during init rather than on the first event. Elsewhere (a
 // test that imports the handler) there is no init phase to use, and priming would only add calls to a
 // mocked client.
 if (process.env.AWS_LAMBDA_FUNCTION_NAME && process.env.AWS_REGION) void primeSdk(process.env.AWS_REGION);
+
+export { checkDrift } from './drift-check';
 
 /** Time kept back from the work for sending the answer. */
 const ANSWER_RESERVE_MS = 5_000;
@@ -24,7 +28,12 @@ const MINIMUM_WORK_MS = 500;
 type Outcome = Pick<CloudFormationAnswer, 'Status' | 'Reason' | 'PhysicalResourceId' | 'Data' | 'NoEcho'>;
 
 /** Lambda entry point. */
-export async function handler(event: CloudFormationCustomResourceEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> {
+export async function handler(
+  event: CloudFormationCustomResourceEvent | StageContinuation,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<void> {
+  // Roster stages, and their continuations from a previous invocation, have a handler of their own.
+  if (isContinuation(event) || event?.ResourceType === ROSTER_STAGE_RESOURCE_TYPE) return handleRosterStage(event, context);
   const startedAt = Date.now();
   const hardDeadline = startedAt + context.getRemainingTimeInMillis();
   const responseUrl = typeof event?.ResponseURL === 'string' ? event.ResponseURL : undefined;

@@ -103,8 +103,9 @@ export function policyDocument(statements: readonly StatementJson[]): { Version:
   return { Version: '2012-10-17', Statement: [...statements] };
 }
 
+/** Distinct values, sorted: a policy does not change when declarations are reordered. */
 function unique(values: Iterable<string>): string[] {
-  return [...new Set(values)];
+  return [...new Set(values)].sort();
 }
 
 /** Where an instance lives: its partition, region and account (literals or tokens). */
@@ -126,8 +127,10 @@ export function userArn(parts: ArnParts, instanceId: string, userId: string): st
  * - `instance`: the agents of each declared instance;
  * - `account`: the agents of any instance in each declared account and region.
  * An instance only known at deploy time is always granted as `instance/*` in its account and region.
+ * Without `write`, the statements only read (a drift check that does not correct).
  */
-export function connectStatements(users: readonly ManagedUser[], scope: PolicyScope): StatementJson[] {
+export function connectStatements(users: readonly ManagedUser[], scope: PolicyScope, options: { write?: boolean } = {}): StatementJson[] {
+  const write = options.write ?? true;
   const instanceOf = (user: ManagedUser) => (scope === 'account' || user.instanceId === undefined ? '*' : user.instanceId);
   const agentResources = unique(
     users.map((user) =>
@@ -136,12 +139,9 @@ export function connectStatements(users: readonly ManagedUser[], scope: PolicySc
   );
   const instanceResources = unique(users.map((user) => instanceArn(user, instanceOf(user))));
   const statements: StatementJson[] = [
-    {
-      Sid: 'ReadAndUpdateDeclaredUsers',
-      Effect: 'Allow',
-      Action: ['connect:DescribeUser', 'connect:UpdateUserIdentityInfo'],
-      Resource: agentResources,
-    },
+    write
+      ? { Sid: 'ReadAndUpdateDeclaredUsers', Effect: 'Allow', Action: ['connect:DescribeUser', 'connect:UpdateUserIdentityInfo'], Resource: agentResources }
+      : { Sid: 'ReadDeclaredUsers', Effect: 'Allow', Action: 'connect:DescribeUser', Resource: agentResources },
     { Sid: 'ReadIdentityManagementType', Effect: 'Allow', Action: 'connect:DescribeInstance', Resource: instanceResources },
   ];
   const searched = users.filter((user) => user.userId === undefined);

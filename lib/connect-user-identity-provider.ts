@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Aspects, Duration, Lazy, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { Aspects, CustomResource, Duration, Lazy, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
   chooseScope,
@@ -21,6 +21,8 @@ const PROVIDER_ID = 'ConnectUserIdentityProvider';
 
 const CONNECT_POLICY_NAME = 'ConnectUserIdentity';
 const LOGS_POLICY_NAME = 'OwnLogGroup';
+/** The construct ID of the policy the roster path adds; public contract like the provider's own. */
+const ROSTER_POLICY_ID = 'RosterDeploy';
 
 /**
  * The Lambda function behind every `ConnectUserIdentity` of a stack, with its role and log group.
@@ -53,6 +55,10 @@ export class ConnectUserIdentityProvider extends Construct {
    * is added.
    */
   private decidedScope?: PolicyScope;
+  /** What the roster path needs beyond the per-user rights: its declaration files, and itself. */
+  private rosterAccess?: { policy: iam.Policy; declarationFiles: iam.PolicyStatement; readable: Map<string, string> };
+  /** The stack's last roster stage: the next one waits for it. */
+  private lastStage?: CustomResource;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -96,27 +102,90 @@ export class ConnectUserIdentityProvider extends Construct {
     this.decidedScope = undefined;
     const userKey = user.userId ?? (username === undefined ? undefined : `username:${username}`);
     if (user.instanceId === undefined || userKey === undefined || Token.isUnresolved(userKey)) return undefined;
-    const key = `${user.instanceId}/${userKey}`;
+    // Instance IDs are compared without regard to case, as Connect compares them.
+    const key = `${user.instanceId.toLowerCase()}/${userKey}`;
     const earlier = this.declarations.get(key);
     if (earlier === undefined) this.declarations.set(key, declaredAt);
     return earlier;
   }
 
+  /**
+   * Adds a roster stage: it runs after the stack's previous stage (stages share Connect's quota, so
+   * they take turns), and the handler may read its declaration file (`readableAs`, an S3 object ARN
+   * pattern) and invoke itself, to go on with a stage that takes longer than one invocation.
+   */
+  public addRosterStage(stage: CustomResource, readableAs: string): void {
+    const access = (this.rosterAccess ??= this.createRosterAccess());
+    // The same pattern comes back as a new token from each stage: compare what it renders to.
+    const rendered = JSON.stringify(Stack.of(this).resolve(readableAs));
+    if (!access.readable.has(rendered)) {
+      access.readable.set(rendered, readableAs);
+      access.declarationFiles.addResources(readableAs);
+    }
+    stage.node.addDependency(access.policy);
+    if (this.lastStage) stage.node.addDependency(this.lastStage);
+    this.lastStage = stage;
+    this.decidedScope = undefined;
+  }
+
+  /**
+   * The Connect statements a role needs to read the stack's declared users (and, with `write`, update
+   * them), at the scope the handler's own are granted: for a drift check.
+   */
+  public connectStatementsFor(write: boolean): StatementJson[] {
+    return connectStatements(this.users, this.connectPolicyScope, { write });
+  }
+
+  /** The ARN patterns of the stack's roster declaration files, for `s3:GetObject`. */
+  public get declarationFilePatterns(): string[] {
+    return this.rosterAccess ? [...this.rosterAccess.readable.values()] : [];
+  }
+
+  /** Why a wildcard in a Connect statement or a declaration file pattern is granted, for cdk-nag. */
+  public wildcardReason(resource: string): string {
+    if (resource.includes(':s3:::')) {
+      return "The roster's declaration files in the asset bucket, current and previous (a rollback reads the previous one); the key prefix is this stack's alone.";
+    }
+    return resource.includes('instance/*')
+      ? `The instance is only known at deploy time, or the stack declares users in too many instances to list each within IAM's ${ROLE_POLICY_SIZE_LIMIT}-character limit for a role's policies; the grant stays within one account and region, to reading and updating users (and reading instances).`
+      : this.connectPolicyScope === 'user'
+        ? 'Users of this instance are named by username, so their IDs are only known at deploy time; the grant is limited to the users of this one instance.'
+        : `The stack declares more users than fit as single ARNs within IAM's ${ROLE_POLICY_SIZE_LIMIT}-character limit for a role's policies; the grant is limited to the users of this one instance.`;
+  }
+
   /** The scope the Connect statements are granted at, decided from their rendered size. */
   public get connectPolicyScope(): PolicyScope {
-    this.decidedScope ??= chooseScope(this, this.users, CONNECT_POLICY_NAME, estimatePolicySize(this, LOGS_POLICY_NAME, this.logsPolicy()));
+    if (this.decidedScope === undefined) {
+      const others =
+        estimatePolicySize(this, LOGS_POLICY_NAME, this.logsPolicy()) +
+        (this.rosterAccess ? estimatePolicySize(this, ROSTER_POLICY_ID, this.rosterAccess.policy.document) : 0);
+      this.decidedScope = chooseScope(this, this.users, CONNECT_POLICY_NAME, others);
+    }
     return this.decidedScope;
   }
 
+  private createRosterAccess() {
+    const declarationFiles = new iam.PolicyStatement({ sid: 'ReadRosterDeclarations', actions: ['s3:GetObject'] });
+    const policy = new iam.Policy(this, ROSTER_POLICY_ID, {
+      roles: [this.role],
+      statements: [
+        declarationFiles,
+        // A separate policy, because it names the function, which itself waits for the role.
+        new iam.PolicyStatement({ sid: 'ContinueOwnWork', actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
+      ],
+    });
+    return { policy, declarationFiles, readable: new Map<string, string>() };
+  }
+
   private acknowledgeWildcards(): void {
-    const scope = this.connectPolicyScope;
-    acknowledgeWildcardResources(this.role, connectStatements(this.users, scope), (resource) =>
-      resource.includes('instance/*')
-        ? `The instance is only known at deploy time, or the stack declares users in too many instances to list each within IAM's ${ROLE_POLICY_SIZE_LIMIT}-character limit for a role's policies; the grant stays within one account and region, to reading and updating users (and reading instances).`
-        : scope === 'user'
-          ? 'Users of this instance are named by username, so their IDs are only known at deploy time; the grant is limited to the users of this one instance.'
-          : `The stack declares more users than fit as single ARNs within IAM's ${ROLE_POLICY_SIZE_LIMIT}-character limit for a role's policies; the grant is limited to the users of this one instance.`,
-    );
+    if (this.rosterAccess) {
+      acknowledgeWildcardResources(
+        this.rosterAccess.policy,
+        [{ Sid: 'ReadRosterDeclarations', Effect: 'Allow', Action: 's3:GetObject', Resource: this.declarationFilePatterns }],
+        (resource) => this.wildcardReason(resource),
+      );
+    }
+    acknowledgeWildcardResources(this.role, connectStatements(this.users, this.connectPolicyScope), (resource) => this.wildcardReason(resource));
   }
 
   private logsPolicy() {

@@ -1,16 +1,37 @@
 /**
- * The roster construct: one declaration per roster entry, under construct IDs derived from the user
- * each entry names, never from its position.
+ * The roster construct: every entry of a roster declared in one stack, from a few agents to a whole
+ * contact center.
+ *
+ * Entries whose values are all known at synth go to the roster deploy path: they are split into a few
+ * stages (see roster-declarations.ts), and each stage is one custom resource whose declarations travel
+ * in a file asset, never in the template. Stages run one after another, each paced to Connect's quota
+ * by the handler. Entries holding a value only known at deploy time (a token or a dynamic reference,
+ * which only CloudFormation can resolve) are declared one `ConnectUserIdentity` each, as before.
  */
-import { createHash } from 'node:crypto';
+import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ConnectUserIdentity } from './connect-user-identity';
+import { userArn as userArnOf } from './connect-access-policy';
+import { ConnectUserIdentity, IDENTITY_FIELD_PROPS } from './connect-user-identity';
+import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
+import { addDeclarationFile } from './declaration-file';
+import { containsDynamicReference, IdentityField, IdentityRecord, parseInstanceReference } from './identity-rules';
+import {
+  bareInstanceId,
+  compareDeclarations,
+  DECLARATION_FORMAT,
+  fingerprint,
+  ROSTER_STAGE_RESOURCE_TYPE,
+  RosterDeclaration,
+  RosterStageResourceProperties,
+  shortHash,
+  stageCount,
+  stageOf,
+  userKey,
+} from './roster-declarations';
 import { duplicateProblem, formatProblem, instanceKeyOf, Roster, RosterEntry } from './roster';
 
-/** 12 hex characters of a SHA-256: enough to tell a stack's users apart, too few to carry the input. */
-function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
-}
+/** How a user ID may appear in a construct ID: only when it has the shape of a Connect user ID. */
+const ID_SHAPED = /^[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}$/;
 
 /** A part of a construct ID: as it is when made of ID characters, else hashed (e.g. a dynamic reference). */
 function idPart(value: string): string {
@@ -18,57 +39,162 @@ function idPart(value: string): string {
 }
 
 /**
- * The construct ID of an entry's {@link ConnectUserIdentity}: derived from what names the user, never
- * from the entry's position, so that reordering a roster or adding to it replaces nobody.
+ * The construct ID of an entry declared one resource per user (an entry with a value only known at
+ * deploy time): derived from what names the user, never from the entry's position, so that reordering
+ * a roster or adding to it replaces nobody.
  * - by UserId: `User-<instance ID>-<user ID>`;
  * - by Username: `UserByName-<instance ID>-<first 12 hex of sha256("<instance ID>/<username>")>`, so
  *   that the ID (and the logical ID, and the template) does not show the username.
  *
- * The instance ID is the bare ID also when the entry gives an ARN. Public contract: changing this
- * function replaces every roster user's resource.
+ * The instance ID is the bare ID also when the entry gives an ARN. A user ID that is not shaped like a
+ * Connect user ID (a dynamic reference, or a login typed in the wrong field) is replaced by its hash.
+ * Public contract: changing this function replaces every such user's resource.
  */
 export function rosterConstructId(entry: Pick<RosterEntry, 'instanceId' | 'userId' | 'username'>): string {
   const instance = instanceKeyOf(entry.instanceId);
-  if (entry.userId !== undefined) return `User-${idPart(instance)}-${idPart(entry.userId)}`;
+  if (entry.userId !== undefined) {
+    return `User-${idPart(instance)}-${ID_SHAPED.test(entry.userId) ? entry.userId : shortHash(entry.userId)}`;
+  }
   return `UserByName-${idPart(instance)}-${shortHash(`${instance}/${entry.username ?? ''}`)}`;
 }
 
 /** Properties of a {@link ConnectUserRoster}. */
 export interface ConnectUserRosterProps {
-  /** The roster to declare, from {@link loadRoster}. */
+  /** The roster to declare, from `Roster.load`. */
   readonly roster: Roster;
 }
 
+/** Whether a value can only be known at deploy time: a CDK token or a CloudFormation dynamic reference. */
+function isDeployTimeValue(value: string | undefined): boolean {
+  return value !== undefined && (Token.isUnresolved(value) || containsDynamicReference(value));
+}
+
+function declarationOf(entry: RosterEntry): RosterDeclaration {
+  const info: IdentityRecord = {};
+  for (const [field, prop] of Object.entries(IDENTITY_FIELD_PROPS) as [IdentityField, keyof RosterEntry['identityInfo']][]) {
+    const value = entry.identityInfo[prop];
+    if (value !== undefined) info[field] = value;
+  }
+  return {
+    InstanceId: entry.instanceId,
+    ...(entry.userId !== undefined ? { UserId: entry.userId } : { Username: entry.username }),
+    IdentityInfo: info,
+  };
+}
+
 /**
- * Declares one {@link ConnectUserIdentity} per roster entry, each under the construct ID
- * {@link rosterConstructId} gives it. All of them share the stack's one handler function.
+ * Declares every user of a roster, in one stack, whatever its size: a roster of 10,000 agents
+ * synthesizes into a handful of resources.
+ *
+ * Users are deployed in stages of at most about 2,500, one stage after another; the handler paces its
+ * calls to Connect's quota and writes only the users whose identity differs from the declaration. No
+ * identity value or username of an entry appears in the template: they are deployed as a file asset
+ * that only the handler reads, and the template names each user by ID (or by a hash of the username)
+ * with a fingerprint of the declaration, so that `cdk diff` shows whose declaration changed.
  *
  * A user declared twice in one roster fails here, naming both entries; a user declared both here and
  * elsewhere in the stack fails synth, as any two declarations of one user do.
  */
 export class ConnectUserRoster extends Construct {
-  /** The declared users, in the roster's order. */
-  public readonly users: readonly ConnectUserIdentity[];
-  /** The roster's entries, in the same order as {@link users}. */
-  public readonly entries: readonly RosterEntry[];
+  /**
+   * How long CloudFormation waits for one stage: the most it allows a custom resource. The handler
+   * works on in several invocations of its own, each within Lambda's 15 minutes.
+   */
+  public static readonly STAGE_TIMEOUT = Duration.hours(1);
+
+  /** The roster's entries, in the roster's order. */
+  public readonly entries: RosterEntry[];
+  /**
+   * The entries declared one resource each, because a value of theirs is only known at deploy time
+   * (a token or a dynamic reference).
+   */
+  public readonly deployTimeUsers: ConnectUserIdentity[];
+  /** How many stages the other entries are deployed in. */
+  public readonly stageCount: number;
+
+  private readonly arns = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: ConnectUserRosterProps) {
     super(scope, id);
-    this.entries = props.roster.entries;
-    const byId = new Map<string, RosterEntry>();
-    this.users = this.entries.map((entry) => {
-      const constructId = rosterConstructId(entry);
-      const earlier = byId.get(constructId);
-      if (earlier) {
-        throw new Error(`${formatProblem(duplicateProblem(entry, earlier))}`);
+    this.entries = [...props.roster.entries];
+    const provider = ConnectUserIdentityProvider.of(this);
+    const stack = Stack.of(this);
+
+    const byUser = new Map<string, RosterEntry>();
+    const staged: RosterDeclaration[] = [];
+    this.deployTimeUsers = [];
+    for (const entry of this.entries) {
+      // Instance IDs are compared without regard to case, as Connect compares them.
+      const key = `${instanceKeyOf(entry.instanceId).toLowerCase()}/${entry.userId !== undefined ? `id:${entry.userId}` : `name:${entry.username}`}`;
+      const earlier = byUser.get(key);
+      if (earlier) throw new Error(formatProblem(duplicateProblem(entry, earlier)));
+      byUser.set(key, entry);
+
+      const values = [entry.instanceId, entry.userId, entry.username, ...Object.values(entry.identityInfo)];
+      if (values.some(isDeployTimeValue)) {
+        this.deployTimeUsers.push(
+          new ConnectUserIdentity(this, rosterConstructId(entry), {
+            instanceId: entry.instanceId,
+            userId: entry.userId,
+            username: entry.username,
+            identityInfo: entry.identityInfo,
+          }),
+        );
+        continue;
       }
-      byId.set(constructId, entry);
-      return new ConnectUserIdentity(this, constructId, {
-        instanceId: entry.instanceId,
-        userId: entry.userId,
-        username: entry.username,
-        identityInfo: entry.identityInfo,
-      });
+      const reference = parseInstanceReference(entry.instanceId);
+      const arnParts = {
+        partition: reference?.partition ?? stack.partition,
+        region: reference?.region ?? stack.region,
+        account: reference?.account ?? stack.account,
+      };
+      const instance = bareInstanceId(entry.instanceId);
+      const earlierDeclaration = provider.manageUser({ ...arnParts, instanceId: instance, userId: entry.userId }, `${this.node.path} (${entry.file}, entry ${entry.entry})`, entry.username);
+      if (earlierDeclaration !== undefined) {
+        this.node.addValidation({
+          validate: () => [
+            `${entry.file}: entry ${entry.entry} names the same user of the same instance as ${earlierDeclaration}; declare each user once per stack`,
+          ],
+        });
+      }
+      if (entry.userId !== undefined) this.arns.set(`${instance}/${entry.userId}`, userArnOf(arnParts, instance, entry.userId));
+      staged.push(declarationOf(entry));
+    }
+
+    this.stageCount = stageCount(staged.length);
+    const stages = Array.from({ length: this.stageCount }, () => [] as RosterDeclaration[]);
+    for (const declaration of staged) stages[stageOf(declaration, this.stageCount)].push(declaration);
+    stages.forEach((declarations, index) => {
+      if (declarations.length > 0) this.addStage(provider, index, declarations);
     });
+  }
+
+  /**
+   * The ARN of a user this roster declares by user ID, computed at synth. Users named by username, and
+   * users whose instance is only known at deploy time, have no ARN here.
+   * @param instanceId the instance ID or ARN, as in the roster
+   * @param userId the user ID, as in the roster
+   * @returns the user's ARN, or `undefined` when the roster declares no such user with a known ARN
+   */
+  public userArn(instanceId: string, userId: string): string | undefined {
+    return this.arns.get(`${bareInstanceId(instanceId)}/${userId}`);
+  }
+
+  private addStage(provider: ConnectUserIdentityProvider, index: number, declarations: RosterDeclaration[]): void {
+    declarations.sort(compareDeclarations);
+    const stage = new Construct(this, `Stage${index + 1}of${this.stageCount}`);
+    const file = addDeclarationFile(stage, { format: DECLARATION_FORMAT, declarations });
+    const users: RosterStageResourceProperties['Users'] = {};
+    for (const declaration of declarations) {
+      (users[bareInstanceId(declaration.InstanceId)] ??= {})[userKey(declaration)] = fingerprint(declaration);
+    }
+    const properties: Omit<RosterStageResourceProperties, 'ServiceTimeout'> = { Declarations: file.location, Users: users };
+    const resource = new CustomResource(stage, 'Resource', {
+      serviceToken: provider.function.functionArn,
+      resourceType: ROSTER_STAGE_RESOURCE_TYPE,
+      properties,
+      serviceTimeout: ConnectUserRoster.STAGE_TIMEOUT,
+    });
+    provider.addRosterStage(resource, file.readableAs);
   }
 }

@@ -7,3 +7,4 @@ export { IDENTITY_FIELDS } from './identity-rules';
 export type { IdentityField, IdentityManagementType } from './identity-rules';
 export * from './roster';
 export * from './connect-user-roster';
+export * from './connect-user-drift-check';

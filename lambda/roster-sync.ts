@@ -1,0 +1,269 @@
+/**
+ * Applies one declared user of a roster stage: the same read, merge and write as a single declaration
+ * (identity-sync.ts), with every call paced per operation (pacer.ts) instead of retried on its own, and
+ * with a failure recorded against the user instead of ending the stage: a stage goes on with its other
+ * users and reports every failed one at the end, by ID and field, never by value.
+ */
+import {
+  ConnectClient,
+  DescribeInstanceCommand,
+  DescribeUserCommand,
+  SearchUsersCommand,
+  UpdateUserIdentityInfoCommand,
+  UserIdentityInfo,
+} from '@aws-sdk/client-connect';
+import { hasInstanceIdShape, IdentityField, IdentityManagementType, parseInstanceReference, Problem, validateIdentityInfo } from '../lib/identity-rules';
+import { bareInstanceId, RosterDeclaration, userKey } from '../lib/roster-declarations';
+import { describeError, errorCode, fieldsNamedBy, httpStatusOf } from './failure-reasons';
+import { mergeIdentity } from './identity-sync';
+import { Clock, Pacer } from './pacer';
+import { backoffCeiling, DEFAULT_BACKOFF, PERSISTENT_ERROR_RETRIES, retryReason } from './retry';
+
+/** A user a stage could not apply, and why: IDs, a field and a value-free cause. */
+export interface UserFailure {
+  /** The bare instance ID (`the declared instance` when it is not shaped like one). */
+  readonly instanceId: string;
+  /** The user ID, or `Username:<hash>` for a user named by username. */
+  readonly user: string;
+  /** The field at fault (`UserId`, `Email`, ...), or the operation that failed. */
+  readonly field: string;
+  /** What went wrong and what to do, without any value. */
+  readonly problem: string;
+}
+
+/** What applying (or checking) one user came to. */
+export type UserOutcome =
+  | { readonly kind: 'unchanged' }
+  /** Declared fields differed, and were written. */
+  | { readonly kind: 'written'; readonly changedFields: IdentityField[] }
+  /** Declared fields differ, and were left as they are (a check without correction). */
+  | { readonly kind: 'differs'; readonly changedFields: IdentityField[] }
+  | { readonly kind: 'failed'; readonly failure: UserFailure };
+
+/** How to apply a declaration. */
+export interface ApplyOptions {
+  /** Whether to write a user whose declared fields differ, or only to report it. */
+  readonly write: boolean;
+  /** Called just before a write; a rejection stops it (the user is then not done). */
+  readonly beforeWrite?: () => Promise<void>;
+}
+
+/** A failure of one user, raised inside {@link RosterSync.apply} and recorded against that user. */
+class UserFailed extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(problem);
+  }
+}
+
+/** A write that `beforeWrite` refused: the user is left as it is, and not done. */
+export class WriteRefused extends Error {
+  constructor(readonly cause: unknown) {
+    super('the write was refused before it was sent');
+    this.name = 'WriteRefused';
+  }
+}
+
+/** How many times a call is tried when Connect answers with a server or network error. */
+const TRANSIENT_ATTEMPTS = 5;
+
+/** The environment a {@link RosterSync} works in. */
+export interface RosterSyncOptions {
+  /** The region of instances given by ID (the handler's own). */
+  readonly region: string;
+  readonly pacer: Pacer;
+  readonly clock: Clock;
+  /** Aborted when the invocation must stop waiting: calls in flight end, their users count as not done. */
+  readonly signal: AbortSignal;
+  /** Connect clients by region. */
+  readonly client: (region: string) => ConnectClient;
+  /** Identity management types already known, by `<region>/<instance ID>`. */
+  readonly knownTypes?: Record<string, IdentityManagementType>;
+}
+
+/** Applies declared users, sharing per-instance facts and the pacer between them. */
+export class RosterSync {
+  private readonly types = new Map<string, Promise<IdentityManagementType>>();
+  /** Types learnt, to carry into the next invocation. */
+  readonly learntTypes: Record<string, IdentityManagementType> = {};
+
+  constructor(private readonly options: RosterSyncOptions) {
+    for (const [key, type] of Object.entries(options.knownTypes ?? {})) {
+      this.types.set(key, Promise.resolve(type));
+      this.learntTypes[key] = type;
+    }
+  }
+
+  /**
+   * Applies (or checks) one declaration. Resolves to its outcome; rejects when the invocation is
+   * aborted, or when `beforeWrite` refuses a write.
+   */
+  async apply(declaration: RosterDeclaration, options: ApplyOptions = { write: true }): Promise<UserOutcome> {
+    const instanceId = bareInstanceId(declaration.InstanceId);
+    const failure = (field: string, problem: string): UserOutcome => ({
+      kind: 'failed',
+      failure: { instanceId: hasInstanceIdShape(instanceId) ? instanceId : 'the declared instance', user: userKey(declaration), field, problem },
+    });
+    try {
+      return await this.applyOrThrow(declaration, instanceId, options);
+    } catch (error) {
+      if (this.options.signal.aborted || error instanceof WriteRefused) throw error;
+      if (error instanceof UserFailed) return failure(error.field, error.problem);
+      // A failure of this code, not of the user: report its code, never its message.
+      return failure('IdentityInfo', `unexpected ${errorCode(error)}`);
+    }
+  }
+
+  private async applyOrThrow(declaration: RosterDeclaration, instanceId: string, options: ApplyOptions): Promise<UserOutcome> {
+    const declaredFields = Object.keys(declaration.IdentityInfo) as IdentityField[];
+    const reference = parseInstanceReference(declaration.InstanceId);
+    const region = reference?.region ?? this.options.region;
+    const client = this.options.client(region);
+    const type = await this.typeOf(client, region, instanceId);
+
+    const typeProblems = validateIdentityInfo(declaration.IdentityInfo, { identityManagementType: type });
+    if (typeProblems.length > 0) throw failedOn(typeProblems);
+
+    const userId = declaration.UserId ?? (await this.resolveUsername(client, instanceId, declaration.Username!));
+    const described = await this.call('DescribeUser', () =>
+      client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), { abortSignal: this.options.signal }),
+    );
+    const current: UserIdentityInfo = described.User?.IdentityInfo ?? {};
+    const { record, changedFields } = mergeIdentity(current, declaration.IdentityInfo, type);
+    if (changedFields.length === 0) return { kind: 'unchanged' };
+    if (!options.write) return { kind: 'differs', changedFields };
+
+    // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse
+    // the whole record: name the undeclared field at fault.
+    const held = validateIdentityInfo(record, { identityManagementType: type }).filter(
+      (problem) => declaration.IdentityInfo[problem.field as IdentityField] === undefined,
+    );
+    if (held.length > 0) {
+      throw new UserFailed(
+        held.map((problem) => problem.field).join(', '),
+        `the value Connect holds (not declared here) ${held[0].message}; declare ${held[0].field} to replace it`,
+      );
+    }
+    if (options.beforeWrite) {
+      try {
+        await options.beforeWrite();
+      } catch (error) {
+        throw new WriteRefused(error);
+      }
+    }
+    await this.call(
+      'UpdateUserIdentityInfo',
+      () => client.send(new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: record }), { abortSignal: this.options.signal }),
+      declaredFields,
+    );
+    return { kind: 'written', changedFields };
+  }
+
+  /** The instance's identity management type: asked once per instance, shared by its users. */
+  private typeOf(client: ConnectClient, region: string, instanceId: string): Promise<IdentityManagementType> {
+    const key = `${region}/${instanceId}`;
+    let type = this.types.get(key);
+    if (!type) {
+      type = this.call('DescribeInstance', () =>
+        client.send(new DescribeInstanceCommand({ InstanceId: instanceId }), { abortSignal: this.options.signal }),
+      ).then((described) => {
+        const found = described.Instance?.IdentityManagementType;
+        if (found !== 'CONNECT_MANAGED' && found !== 'SAML' && found !== 'EXISTING_DIRECTORY') {
+          throw new UserFailed('InstanceId', 'DescribeInstance reported no known identity management type');
+        }
+        this.learntTypes[key] = found;
+        return found;
+      });
+      // A failure stays: every user of the instance fails the same way, with one call.
+      type.catch(() => undefined);
+      this.types.set(key, type);
+    }
+    return type;
+  }
+
+  private async resolveUsername(client: ConnectClient, instanceId: string, username: string): Promise<string> {
+    const found = await this.call('SearchUsers', () =>
+      client.send(
+        new SearchUsersCommand({
+          InstanceId: instanceId,
+          MaxResults: 10,
+          SearchCriteria: { StringCondition: { FieldName: 'Username', Value: username, ComparisonType: 'EXACT' } },
+        }),
+        { abortSignal: this.options.signal },
+      ),
+    );
+    const matches = (found.Users ?? []).filter((each) => each.Username === username && each.Id);
+    if (matches.length === 0) throw new UserFailed('Username', 'no user of the instance has this Username; check it, or give the UserId');
+    if (matches.length > 1) throw new UserFailed('Username', `${matches.length} users of the instance have this Username; give the UserId instead`);
+    return matches[0].Id!;
+  }
+
+  /**
+   * One call, paced: a throttled call goes back to the head of its operation's queue; a server or
+   * network error is tried again a few times; anything else fails the user.
+   */
+  private async call<T>(operation: string, send: () => Promise<T>, declaredFields: readonly IdentityField[] = []): Promise<T> {
+    const pacer = this.options.pacer.of(operation);
+    const { signal, clock } = this.options;
+    let transientFailures = 0;
+    let retryingThrottle = false;
+    for (;;) {
+      const ticket = await pacer.acquire({ signal, first: retryingThrottle });
+      try {
+        const result = await send();
+        pacer.succeeded(ticket);
+        return result;
+      } catch (error) {
+        const reason = retryReason(error);
+        if (reason === 'throttled' && !signal.aborted) {
+          pacer.throttled(ticket);
+          retryingThrottle = true;
+          continue;
+        }
+        pacer.failed();
+        if (signal.aborted) throw error;
+        const attempts = reason === 'persistent network error' ? PERSISTENT_ERROR_RETRIES + 1 : TRANSIENT_ATTEMPTS;
+        if (reason && ++transientFailures < attempts) {
+          retryingThrottle = false;
+          await clock.sleep(Math.random() * backoffCeiling(DEFAULT_BACKOFF, transientFailures, 0), signal);
+          continue;
+        }
+        throw explainFailure(error, operation, declaredFields);
+      }
+    }
+  }
+}
+
+function failedOn(problems: readonly Problem[]): UserFailed {
+  return new UserFailed(problems.map((problem) => problem.field).join(', '), problems.map((problem) => `${problem.field} ${problem.message}`).join('; '));
+}
+
+/**
+ * What an SDK error says about a user, from its code, its HTTP status and the identity field names its
+ * message mentions, never from its text: Connect's messages may echo the values sent or held.
+ */
+export function explainFailure(error: unknown, operation: string, declaredFields: readonly IdentityField[] = []): UserFailed {
+  const facts = describeError(error);
+  const name = error instanceof Error ? error.name : '';
+  switch (name) {
+    case 'ResourceNotFoundException':
+      return operation === 'DescribeInstance'
+        ? new UserFailed('InstanceId', `the instance was not found (${operation}: ${facts})`)
+        : new UserFailed('UserId', `the user was not found in the instance (${operation}: ${facts})`);
+    case 'AccessDeniedException':
+      return new UserFailed(operation, `access denied to connect:${operation} (${facts}); the handler's role must allow it on this user`);
+    case 'InvalidParameterException':
+    case 'InvalidRequestException': {
+      const named = fieldsNamedBy(error);
+      const held = named.filter((field) => !declaredFields.includes(field));
+      return new UserFailed(
+        named.length > 0 ? named.join(', ') : 'IdentityInfo',
+        `Amazon Connect refused ${operation} (${facts})${held.length > 0 ? `; ${held.join(', ')} not declared here: the value Connect holds was refused, declare it to replace it` : ''}`,
+      );
+    }
+    default:
+      return new UserFailed(operation, `${operation} failed (${facts})${httpStatusOf(error) === undefined && retryReason(error) ? ' after retries' : ''}`);
+  }
+}

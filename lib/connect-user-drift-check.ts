@@ -1,0 +1,167 @@
+/**
+ * Scheduled drift checks of the identities a stack declares: a function that compares every declared
+ * field of every declared user with what Connect holds, reports drift as metrics and log lines without
+ * values, and, when asked, writes the declared fields back.
+ */
+import * as path from 'node:path';
+import {
+  Aspects,
+  Aws,
+  Duration,
+  Lazy,
+  Stack,
+  aws_cloudwatch as cloudwatch,
+  aws_events as events,
+  aws_events_targets as targets,
+  aws_iam as iam,
+  aws_lambda as lambda,
+  aws_logs as logs,
+} from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { policyDocument, StatementJson } from './connect-access-policy';
+import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
+import { DRIFT_METRICS } from './drift-metrics';
+import { acknowledgeWildcardResources } from './policy-acknowledgements';
+
+/** Properties of a {@link ConnectUserDriftCheck}. */
+export interface ConnectUserDriftCheckProps {
+  /**
+   * How often to check. A check stops before the next one is due: at Connect's default quota a check
+   * reads about two users a second, so give a whole center more than (users ÷ 2) seconds.
+   * @default Duration.hours(1)
+   */
+  readonly interval?: Duration;
+  /**
+   * Whether to write the declared fields back to a drifted user (with the deploy's merge: undeclared
+   * fields are never touched, users that match are never written). Without it, the check only reports,
+   * and its role cannot write.
+   * @default false
+   */
+  readonly correct?: boolean;
+}
+
+/** Where the handler asset is, beside `lib/` in the package (the same bundle as the deploy handler). */
+const HANDLER_ASSET_DIR = path.join(__dirname, '..', 'assets', 'handler');
+
+/**
+ * Checks, on a schedule, that Connect still holds what this stack declares for each of its users
+ * (rosters and single declarations alike), and reports drift without values: metrics (`metric...()`
+ * below), and one log line per drifted user with its instance ID, user ID and field names. With
+ * `correct`, puts the declared fields back.
+ *
+ * A check reads the declaration deployed now (the stack's template, and the roster files it names),
+ * skips while the stack is being deployed or rolled back, and stops before writing if a deploy starts.
+ * Declarations holding a value only CloudFormation can resolve (a parameter, a dynamic reference) are
+ * counted as not checked. Run one now with
+ * `aws lambda invoke --function-name <function> --cli-binary-format raw-in-base64-out --payload '{"action":"check-drift"}' out.json`.
+ */
+export class ConnectUserDriftCheck extends Construct {
+  /** The function that checks; its name is what `aws lambda invoke` takes. */
+  public readonly function: lambda.Function;
+  /** Its role: reads of the declared users (and writes with `correct`), the stack's template, the roster files. */
+  public readonly role: iam.Role;
+  /** The schedule. */
+  public readonly rule: events.Rule;
+  /** Whether drifted users are written back. */
+  public readonly correct: boolean;
+
+  private readonly stackName: string;
+
+  constructor(scope: Construct, id: string, props: ConnectUserDriftCheckProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const provider = ConnectUserIdentityProvider.of(this);
+    const interval = props.interval ?? Duration.hours(1);
+    this.correct = props.correct ?? false;
+    this.stackName = stack.stackName;
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Checks${this.correct ? ' and corrects' : ''} the identity of the Amazon Connect users declared in this stack`,
+    });
+    this.function = new lambda.Function(this, 'Handler', {
+      description: 'Checks the declared identities of Amazon Connect users against Connect',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.checkDrift',
+      code: lambda.Code.fromAsset(HANDLER_ASSET_DIR),
+      memorySize: 256,
+      timeout: Duration.minutes(15),
+      role: this.role,
+      logGroup,
+      environment: { STACK_ID: Aws.STACK_ID, STACK_NAME: Aws.STACK_NAME, CORRECT_DRIFT: String(this.correct) },
+    });
+
+    const statements = (): StatementJson[] => [
+      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroup.logGroupArn },
+      { Sid: 'ReadDeployedDeclaration', Effect: 'Allow', Action: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'], Resource: Aws.STACK_ID },
+      ...(provider.declarationFilePatterns.length > 0
+        ? [{ Sid: 'ReadRosterDeclarations', Effect: 'Allow' as const, Action: 's3:GetObject', Resource: provider.declarationFilePatterns }]
+        : []),
+      ...provider.connectStatementsFor(this.correct),
+    ];
+    // Rendered at synth, once every declaration of the stack is known, like the deploy handler's.
+    (this.role.node.defaultChild as iam.CfnRole).policies = Lazy.any({
+      produce: () => [{ policyName: 'CheckDeclaredIdentities', policyDocument: policyDocument(statements()) }],
+    });
+    // Going on with a long check in a new invocation of itself: a policy of its own, as it names the function.
+    new iam.Policy(this, 'ContinueOwnWork', {
+      roles: [this.role],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] })],
+    });
+
+    this.rule = new events.Rule(this, 'Schedule', {
+      description: 'Starts the drift check of the declared Amazon Connect identities',
+      schedule: events.Schedule.rate(interval),
+      targets: [
+        new targets.LambdaFunction(this.function, {
+          event: events.RuleTargetInput.fromObject({ action: 'check-drift', scheduledAt: events.EventField.time, intervalSeconds: interval.toSeconds() }),
+          retryAttempts: 0,
+        }),
+      ],
+    });
+
+    Aspects.of(this).add({
+      visit: (node: IConstruct) => {
+        if (node === this) acknowledgeWildcardResources(this.role, statements(), (resource) => provider.wildcardReason(resource));
+      },
+    });
+  }
+
+  /** A metric of the check, summed over `period` (5 minutes unless told). */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: DRIFT_METRICS.namespace,
+      metricName,
+      dimensionsMap: { service: DRIFT_METRICS.service, StackName: this.stackName },
+      statistic: cloudwatch.Stats.SUM,
+      ...props,
+    });
+  }
+
+  /** Users compared with Connect. */
+  public metricUsersChecked(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DRIFT_METRICS.checked, props);
+  }
+
+  /** Users whose declared fields differed from Connect's: alarm on it to hear of drift. */
+  public metricUsersDrifted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DRIFT_METRICS.drifted, props);
+  }
+
+  /** Drifted users written back (with `correct`). */
+  public metricUsersCorrected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DRIFT_METRICS.corrected, props);
+  }
+
+  /** Users that could not be checked or corrected (deleted out of band, access denied, ...). */
+  public metricUsersFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DRIFT_METRICS.failed, props);
+  }
+
+  /** Users whose declaration holds a value only CloudFormation resolves: never compared. */
+  public metricUsersNotChecked(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DRIFT_METRICS.notChecked, props);
+  }
+}

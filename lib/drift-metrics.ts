@@ -1,0 +1,14 @@
+/**
+ * The drift check's metrics, named once for the check that emits them (Embedded Metric Format) and the
+ * construct whose `metric...()` methods read them. No `aws-cdk-lib` here: it is bundled into the handler.
+ */
+export const DRIFT_METRICS = {
+  namespace: 'ConnectUserIdentity',
+  /** The `service` dimension. */
+  service: 'DriftCheck',
+  checked: 'UsersChecked',
+  drifted: 'UsersDrifted',
+  corrected: 'UsersCorrected',
+  failed: 'UsersFailed',
+  notChecked: 'UsersNotChecked',
+} as const;

@@ -1,0 +1,89 @@
+/**
+ * Lambda's Invoke API, for end-to-end tests: the handler hands a long roster stage over to a new
+ * invocation of itself (InvocationType Event). The emulator accepts it as Lambda does (202, payload
+ * queued) and runs it through the CloudFormation driver, in a fresh process of its own, as a new
+ * container would.
+ */
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import type { CloudFormationDriver, Invocation } from './cloudformation-driver';
+import { closeNow } from './local-server';
+
+/** One asynchronous invocation the emulator took, and how it ended. */
+export interface AsyncInvocation {
+  readonly functionName: string;
+  readonly payload: unknown;
+  /** Settles when the invocation has ended. */
+  readonly ended: Promise<Invocation | Error>;
+}
+
+export class LambdaEmulator {
+  readonly invocations: AsyncInvocation[] = [];
+  private server?: http.Server;
+  private endpointUrl?: string;
+  /** Refuse the next `count` Invoke requests with this status (e.g. 429, as a throttled Invoke). */
+  private refusals: number[] = [];
+
+  constructor(
+    private readonly driver: () => CloudFormationDriver,
+    private readonly timeoutMs: () => number,
+  ) {}
+
+  async start(): Promise<string> {
+    const server = http.createServer((request, response) => this.handle(request, response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    this.endpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.endpointUrl;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await closeNow(server);
+  }
+
+  get endpoint(): string {
+    if (!this.endpointUrl) throw new Error('the Lambda emulator is not started');
+    return this.endpointUrl;
+  }
+
+  /** Refuses the next `count` invocations with `status`. */
+  refuseNext(count: number, status = 429): void {
+    this.refusals.push(...Array<number>(count).fill(status));
+  }
+
+  /** Waits until every invocation taken so far has ended. */
+  async settled(): Promise<void> {
+    for (let seen = 0; seen < this.invocations.length; seen = this.invocations.length) {
+      await Promise.all(this.invocations.slice(seen).map((invocation) => invocation.ended));
+    }
+  }
+
+  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(request.url ?? '/', 'http://localhost').pathname);
+      const reply = (status: number, type?: string) =>
+        response.writeHead(status, { 'content-type': 'application/json', ...(type ? { 'x-amzn-errortype': type } : {}) }).end(type ? JSON.stringify({ message: type }) : '');
+      if (request.method !== 'POST' || !match) return reply(404, 'ResourceNotFoundException');
+      if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return reply(403, 'AccessDeniedException');
+      const refusal = this.refusals.shift();
+      if (refusal) return reply(refusal, refusal === 429 ? 'TooManyRequestsException' : 'ServiceException');
+      if (request.headers['x-amz-invocation-type'] !== 'Event') return reply(400, 'InvalidParameterValueException');
+      let payload: unknown;
+      try {
+        payload = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return reply(400, 'InvalidRequestContentException');
+      }
+      const functionName = decodeURIComponent(match[1]);
+      const ended = this.driver()
+        .invoke(payload as never, { mode: 'isolated', timeoutMs: this.timeoutMs() })
+        .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      this.invocations.push({ functionName, payload, ended });
+      reply(202);
+    });
+  }
+}
