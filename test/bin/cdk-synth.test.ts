@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { ROSTER_STAGE_RESOURCE_TYPE } from '../../lib/roster-declarations';
 import { runOrFail } from '../package/commands';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -14,8 +15,8 @@ test('`npx cdk synth`, the main command, prints the example template and no noti
       cwd: ROOT,
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
     });
-    // THEN it prints the example's template
-    expect(result.stdout).toMatch(/Type: Custom::ConnectUserIdentity/);
+    // THEN it prints the example's template, its roster in a stage
+    expect(result.stdout).toContain(`Type: ${ROSTER_STAGE_RESOURCE_TYPE}`);
     // AND cdk.json configures every feature flag this CLI knows, as `cdk init app` does
     expect(result.output).not.toMatch(/feature flags? (is|are) not configured/);
   } finally {

@@ -9,6 +9,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { RESOURCE_TYPE } from '../../lib';
+import { ROSTER_STAGE_RESOURCE_TYPE } from '../../lib/roster-declarations';
 import { consumerEnvironment, machineNode, runOrFail } from './commands';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -180,10 +182,15 @@ describe('the build', () => {
       // project's TypeScript first (cdk.json's app command)
       runOrFail('npx', ['cdk', 'synth', '--quiet', '--no-notices'], { cwd: project, env, timeoutMs: 5 * MINUTES });
 
-      // THEN the template holds the three users and one handler on the Lambda runtime the library chose
+      // THEN the template declares the user, the roster's two users in a stage, and one handler on the
+      // Lambda runtime the library chose
       const template = JSON.parse(readFileSync(path.join(project, 'cdk.out', 'AgentsStack.template.json'), 'utf8'));
       const resources = Object.values(template.Resources) as { Type: string; Properties: Record<string, unknown> }[];
-      expect(resources.filter((resource) => resource.Type === 'Custom::ConnectUserIdentity')).toHaveLength(3);
+      expect(resources.filter((resource) => resource.Type === RESOURCE_TYPE)).toHaveLength(1);
+      const stages = resources.filter((resource) => resource.Type === ROSTER_STAGE_RESOURCE_TYPE);
+      expect(stages).toHaveLength(1);
+      const stageUsers = Object.values(stages[0].Properties.Users as Record<string, Record<string, string>>).flatMap((users) => Object.keys(users));
+      expect(stageUsers).toHaveLength(2);
       const functions = resources.filter((resource) => resource.Type === 'AWS::Lambda::Function');
       expect(functions).toHaveLength(1);
       expect(functions[0].Properties.Runtime).toBe('nodejs24.x');
