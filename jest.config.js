@@ -3,7 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The build compiles lib/ in place; tests must load the TypeScript sources, not stale .js beside them.
+  // The build compiles lib/ into build/, away from the sources; TypeScript still comes first, so that a
+  // stray .js beside a source could never be what a test loads.
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.tsx?$': 'ts-jest' },
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],

@@ -1,10 +1,18 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { createExampleApp } from '../../bin/example-app';
 import { ROSTER_STAGE_RESOURCE_TYPE } from '../../lib/roster-declarations';
 
+/**
+ * The context `npx cdk synth` gives the app: cdk.json's feature flags. With it, the tests synthesize
+ * the template the CLI prints, not the one an app without flags would get.
+ */
+const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
+
 test('the example app declares the documented example user with one handler, and no value of hers', () => {
   // GIVEN the example app with its default roster
-  const { stack } = createExampleApp();
+  const { stack } = createExampleApp({ context: CDK_JSON_CONTEXT });
   // WHEN synthesized
   const template = Template.fromStack(stack);
   // THEN it holds one roster stage naming one user, and one function
@@ -17,7 +25,9 @@ test('the example app declares the documented example user with one handler, and
 });
 
 test('snapshot of the example stack (asset hashes normalized)', () => {
-  const { stack } = createExampleApp();
+  // GIVEN the example app as `npx cdk synth` builds it
+  const { stack } = createExampleApp({ context: CDK_JSON_CONTEXT });
+  // WHEN synthesized THEN the template is the reviewed one
   expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
 });
 
@@ -29,14 +39,16 @@ function stageUsers(template: Template): string[] {
 }
 
 test('a roster given as context replaces the default one', () => {
-  const { stack } = createExampleApp({ context: { roster: 'examples/team.yaml' } });
+  // GIVEN the team roster given as `-c roster=examples/team.yaml` would give it
+  const { stack } = createExampleApp({ context: { ...CDK_JSON_CONTEXT, roster: 'examples/team.yaml' } });
+  // WHEN synthesized THEN it declares the team's three users
   expect(stageUsers(Template.fromStack(stack))).toHaveLength(3);
 });
 
 test('a spreadsheet roster given as context (-c roster=examples/team.csv) declares the same users as its YAML twin', () => {
   // GIVEN the example team as CSV and as YAML
-  const fromCsv = Template.fromStack(createExampleApp({ context: { roster: 'examples/team.csv' } }).stack);
-  const fromYaml = Template.fromStack(createExampleApp({ context: { roster: 'examples/team.yaml' } }).stack);
+  const fromCsv = Template.fromStack(createExampleApp({ context: { ...CDK_JSON_CONTEXT, roster: 'examples/team.csv' } }).stack);
+  const fromYaml = Template.fromStack(createExampleApp({ context: { ...CDK_JSON_CONTEXT, roster: 'examples/team.yaml' } }).stack);
   // THEN the two templates declare the same stage, with the same declaration file
   expect(fromCsv.findResources(ROSTER_STAGE_RESOURCE_TYPE)).toEqual(fromYaml.findResources(ROSTER_STAGE_RESOURCE_TYPE));
   expect(stageUsers(fromCsv)).toHaveLength(3);

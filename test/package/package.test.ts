@@ -1,0 +1,218 @@
+/**
+ * The library as it is published: compiled by jsii, documented by jsii-docgen, packed by npm, and
+ * installed into a project that `cdk init app --language typescript` generates, which then synthesizes
+ * on the machine's own Node.js.
+ *
+ * The build and the pack run in this repository (the tarball must carry its bundled dependencies from
+ * node_modules); every other step runs in a temporary directory.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { RESOURCE_TYPE } from '../../lib';
+import { ROSTER_STAGE_RESOURCE_TYPE } from '../../lib/roster-declarations';
+import { consumerEnvironment, machineNode, runOrFail } from './commands';
+
+const ROOT = path.join(__dirname, '..', '..');
+const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const MINUTES = 60_000;
+
+/** The scripts npm runs when a package is installed; npm 11 blocks them and warns about each one. */
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
+
+let work: string;
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(tmpdir(), 'connect-user-identity-package-'));
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('the build', () => {
+  let buildOutput: string;
+
+  beforeAll(() => {
+    buildOutput = runOrFail('npm', ['run', 'build'], { cwd: ROOT }).output;
+  }, 5 * MINUTES);
+
+  test('jsii compiles the library with no error and no warning, into an assembly of its public types', () => {
+    // GIVEN the build, `npm run build` (jsii --fail-on-warnings: any warning fails it)
+    // THEN jsii reports a clean compilation
+    expect(buildOutput).toMatch(/Errors: 0 \| Warnings: 0/);
+    // AND the assembly describes this package and its constructs, for every target language
+    const assembly = JSON.parse(readFileSync(path.join(ROOT, '.jsii'), 'utf8'));
+    expect(assembly.name).toBe(PACKAGE.name);
+    expect(assembly.version).toBe(PACKAGE.version);
+    expect(Object.keys(assembly.targets).sort()).toEqual(['dotnet', 'go', 'java', 'js', 'python']);
+    expect(Object.keys(assembly.types)).toEqual(
+      expect.arrayContaining([`${PACKAGE.name}.ConnectUserIdentity`, `${PACKAGE.name}.ConnectUserIdentityProps`, `${PACKAGE.name}.ConnectUserRoster`, `${PACKAGE.name}.Roster`]),
+    );
+  });
+
+  test('API.md is the reference jsii-docgen generates from the assembly', () => {
+    // GIVEN the reference generated afresh from the assembly the build wrote
+    const fresh = path.join(work, 'API.md');
+    runOrFail('npx', ['jsii-docgen', '--output', fresh], { cwd: ROOT });
+    // THEN the checked-in API.md is the same, so it documents the API as it is
+    const checkedIn = readFileSync(path.join(ROOT, 'API.md'), 'utf8');
+    if (readFileSync(fresh, 'utf8') !== checkedIn) {
+      throw new Error('API.md is stale: regenerate it with `npm run docgen`, and commit it');
+    }
+  });
+
+  test("the README's Python examples use the names of the Python package jsii generates", () => {
+    // GIVEN the code of the Python package, generated from the assembly
+    const outdir = path.join(work, 'dist');
+    runOrFail('npx', ['jsii-pacmak', '--code-only', '--targets', 'python', '--outdir', outdir, '--no-npmignore'], { cwd: ROOT });
+    const pythonModule: string = PACKAGE.jsii.targets.python.module;
+    const packageInit = path.join(outdir, 'python', 'src', pythonModule, '__init__.py');
+    // AND the README's Python examples
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const examples = [...readme.matchAll(/^```python\n([\s\S]*?)^```/gm)].map((match) => match[1]);
+    expect(examples.length).toBeGreaterThan(0);
+    // WHEN Python reads each of them
+    const problems = examples.flatMap((example, index) => {
+      const file = path.join(work, `readme-example-${index + 1}.py`);
+      writeFileSync(file, example);
+      const found: string[] = JSON.parse(
+        runOrFail('python3', [path.join(__dirname, 'python-names.py'), file, packageInit, pythonModule], { cwd: work }).stdout,
+      );
+      return found.map((problem) => `example ${index + 1}: ${problem}`);
+    });
+    // THEN each is valid Python and imports, constructs and calls only what the package has
+    expect(problems).toEqual([]);
+  }, 3 * MINUTES);
+
+  describe('the packed tarball', () => {
+    let tarball: string;
+    let files: string[];
+
+    beforeAll(() => {
+      // The build above is what `prepack` would run again.
+      const packed = JSON.parse(runOrFail('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT }).stdout);
+      tarball = path.join(work, packed[0].filename);
+      files = packed[0].files.map((file: { path: string }) => file.path);
+    }, 2 * MINUTES);
+
+    test('carries the compiled library, the handler bundle, the assembly, the docs and the bundled dependencies', () => {
+      // GIVEN the tarball's file list
+      // THEN what a consumer's app loads, reads or is owed is in it
+      expect(files).toEqual(
+        expect.arrayContaining([
+          PACKAGE.main,
+          PACKAGE.types,
+          'assets/handler/index.js',
+          '.jsii',
+          'README.md',
+          'API.md',
+          'CHANGELOG.md',
+          'LICENSE',
+          'package.json',
+          // Every runtime dependency: none is a jsii library, so each must travel bundled.
+          ...Object.keys(PACKAGE.dependencies).map((name) => `node_modules/${name}/package.json`),
+        ]),
+      );
+    });
+
+    test('holds compiled code of the present sources only, none left from a module that moved or went', () => {
+      // GIVEN the compiled files in the tarball
+      const compiled = files.filter((file) => file.startsWith('build/'));
+      expect(compiled.length).toBeGreaterThan(0);
+      // THEN each has its TypeScript source in lib/
+      const orphans = compiled.filter((file) => !existsSync(path.join(ROOT, file.replace(/^build\//, 'lib/').replace(/(\.d)?\.ts$|\.js$/, '.ts'))));
+      expect(orphans).toEqual([]);
+    });
+
+    test('leaves out the sources, tests, benches, examples and the packages for other languages', () => {
+      // GIVEN the tarball's file list
+      // THEN nothing in it is a TypeScript source, a test, a bench, or another language's package
+      const unwanted = files.filter(
+        (file) =>
+          !file.startsWith('node_modules/') &&
+          (/\.ts$/.test(file) && !/\.d\.ts$/.test(file) ||
+            /^(lib|lambda|test|bench|bin|scripts|examples|dist|cdk\.out)\//.test(file) ||
+            /\.(py|java|cs|go|tgz)$/.test(file) ||
+            /(^|\/)(tsconfig[^/]*\.json|jest\.config\.js|cdk\.json)$/.test(file)),
+      );
+      expect(unwanted).toEqual([]);
+    });
+
+    test('declares no script that npm runs on install', () => {
+      // GIVEN the package.json the tarball carries
+      const packed = JSON.parse(runOrFail('tar', ['-xOzf', tarball, 'package/package.json'], { cwd: work }).stdout);
+      // THEN it has none of the scripts a consumer's npm would run, or block and warn about
+      expect(Object.keys(packed.scripts ?? {}).filter((name) => INSTALL_SCRIPTS.includes(name))).toEqual([]);
+    });
+
+    test("a fresh `cdk init app` project installs it and synthesizes a user and a roster on the machine's Node.js", () => {
+      // GIVEN a project as the CLI generates it today (`cdk init app --language typescript`), on the
+      // machine's own Node.js: the lowest this library supports is what synth must work on
+      const node = machineNode();
+      const nodeMajor = Number(runOrFail(node, ['-p', 'process.versions.node'], { cwd: work }).stdout.split('.')[0]);
+      expect(nodeMajor).toBeGreaterThanOrEqual(Number(/\d+/.exec(PACKAGE.engines.node)![0]));
+      const env = consumerEnvironment();
+      const project = path.join(work, 'agents');
+      mkdirSync(project);
+      runOrFail(node, [require.resolve('aws-cdk/bin/cdk'), 'init', 'app', '--language', 'typescript', '--generate-only'], { cwd: project, env });
+      const generated = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8'));
+      expect(generated.devDependencies).toEqual(expect.objectContaining({ typescript: expect.stringMatching(/^~?7\./), tsx: expect.any(String) }));
+
+      // WHEN the tarball is installed beside the project's own dependencies
+      const install = runOrFail('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: project, env, timeoutMs: 5 * MINUTES });
+      // THEN npm has no install script of this package to warn about
+      expect(install.output).not.toMatch(new RegExp(`install-scripts\\s+${PACKAGE.name}@`));
+
+      // WHEN the stack declares a user by hand and a roster loaded from a YAML file
+      writeFileSync(
+        path.join(project, 'agents.yaml'),
+        [
+          '- IdentityInfo: { FirstName: John, LastName: Stiles, Mobile: "+12065550100" }',
+          '  UserId: 87654321-2222-1234-1234-111234567892',
+          '  InstanceId: a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+          '- IdentityInfo: { FirstName: Richard, LastName: Roe }',
+          '  Username: rroe',
+          '  InstanceId: a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(path.join(project, 'lib', 'agents-stack.ts'), CONSUMER_STACK);
+      // AND the app is synthesized as the project's README says, which type-checks it with the
+      // project's TypeScript first (cdk.json's app command)
+      runOrFail('npx', ['cdk', 'synth', '--quiet', '--no-notices'], { cwd: project, env, timeoutMs: 5 * MINUTES });
+
+      // THEN the template declares the user, the roster's two users in a stage, and one handler on the
+      // Lambda runtime the library chose
+      const template = JSON.parse(readFileSync(path.join(project, 'cdk.out', 'AgentsStack.template.json'), 'utf8'));
+      const resources = Object.values(template.Resources) as { Type: string; Properties: Record<string, unknown> }[];
+      expect(resources.filter((resource) => resource.Type === RESOURCE_TYPE)).toHaveLength(1);
+      const stages = resources.filter((resource) => resource.Type === ROSTER_STAGE_RESOURCE_TYPE);
+      expect(stages).toHaveLength(1);
+      const stageUsers = Object.values(stages[0].Properties.Users as Record<string, Record<string, string>>).flatMap((users) => Object.keys(users));
+      expect(stageUsers).toHaveLength(2);
+      const functions = resources.filter((resource) => resource.Type === 'AWS::Lambda::Function');
+      expect(functions).toHaveLength(1);
+      expect(functions[0].Properties.Runtime).toBe('nodejs24.x');
+    }, 10 * MINUTES);
+  });
+});
+
+/** The generated project's stack, declaring what a consumer of this library would. */
+const CONSUMER_STACK = `import * as path from 'node:path';
+import * as cdk from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import { ConnectUserIdentity, ConnectUserRoster, Roster } from '${PACKAGE.name}';
+
+export class AgentsStack extends cdk.Stack {
+  constructor(scope: Construct, id: string, props?: cdk.StackProps) {
+    super(scope, id, props);
+    new ConnectUserIdentity(this, 'MaryMajor', {
+      instanceId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+      userId: '87654321-2222-1234-1234-111234567891',
+      identityInfo: { firstName: 'Mary', lastName: 'Major', email: 'marym@example.com' },
+    });
+    new ConnectUserRoster(this, 'Team', { roster: Roster.load(path.join(__dirname, '..', 'agents.yaml')) });
+  }
+}
+`;
