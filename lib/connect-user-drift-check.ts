@@ -96,10 +96,10 @@ export class ConnectUserDriftCheck extends Construct {
     const statements = (): StatementJson[] => [
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroup.logGroupArn },
       { Sid: 'ReadDeployedDeclaration', Effect: 'Allow', Action: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'], Resource: Aws.STACK_ID },
-      ...(provider.declarationFilePatterns.length > 0
-        ? [{ Sid: 'ReadRosterDeclarations', Effect: 'Allow' as const, Action: 's3:GetObject', Resource: provider.declarationFilePatterns }]
+      ...(provider._declarationFilePatterns.length > 0
+        ? [{ Sid: 'ReadRosterDeclarations', Effect: 'Allow' as const, Action: 's3:GetObject', Resource: provider._declarationFilePatterns }]
         : []),
-      ...provider.connectStatementsFor(this.correct),
+      ...provider._connectStatementsFor(this.correct),
     ];
     // Rendered at synth, once every declaration of the stack is known, like the deploy handler's.
     (this.role.node.defaultChild as iam.CfnRole).policies = Lazy.any({
@@ -124,7 +124,7 @@ export class ConnectUserDriftCheck extends Construct {
 
     Aspects.of(this).add({
       visit: (node: IConstruct) => {
-        if (node === this) acknowledgeWildcardResources(this.role, statements(), (resource) => provider.wildcardReason(resource));
+        if (node === this) acknowledgeWildcardResources(this.role, statements(), (resource) => provider._wildcardReason(resource));
       },
     });
   }

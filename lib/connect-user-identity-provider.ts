@@ -96,8 +96,9 @@ export class ConnectUserIdentityProvider extends Construct {
    * Grants the handler what it needs for one more declared user. Returns the construct path of an
    * earlier declaration of the same user in this stack, if any: two declarations would overwrite each
    * other on every deploy, in no set order.
+   * @internal
    */
-  public manageUser(user: ManagedUser, declaredAt: string, username?: string): string | undefined {
+  public _manageUser(user: ManagedUser, declaredAt: string, username?: string): string | undefined {
     this.users.push(user);
     this.decidedScope = undefined;
     const userKey = user.userId ?? (username === undefined ? undefined : `username:${username}`);
@@ -113,8 +114,9 @@ export class ConnectUserIdentityProvider extends Construct {
    * Adds a roster stage: it runs after the stack's previous stage (stages share Connect's quota, so
    * they take turns), and the handler may read its declaration file (`readableAs`, an S3 object ARN
    * pattern) and invoke itself, to go on with a stage that takes longer than one invocation.
+   * @internal
    */
-  public addRosterStage(stage: CustomResource, readableAs: string): void {
+  public _addRosterStage(stage: CustomResource, readableAs: string): void {
     const access = (this.rosterAccess ??= this.createRosterAccess());
     // The same pattern comes back as a new token from each stage: compare what it renders to.
     const rendered = JSON.stringify(Stack.of(this).resolve(readableAs));
@@ -131,18 +133,25 @@ export class ConnectUserIdentityProvider extends Construct {
   /**
    * The Connect statements a role needs to read the stack's declared users (and, with `write`, update
    * them), at the scope the handler's own are granted: for a drift check.
+   * @internal
    */
-  public connectStatementsFor(write: boolean): StatementJson[] {
+  public _connectStatementsFor(write: boolean): StatementJson[] {
     return connectStatements(this.users, this.connectPolicyScope, { write });
   }
 
-  /** The ARN patterns of the stack's roster declaration files, for `s3:GetObject`. */
-  public get declarationFilePatterns(): string[] {
+  /**
+   * The ARN patterns of the stack's roster declaration files, for `s3:GetObject`.
+   * @internal
+   */
+  public get _declarationFilePatterns(): string[] {
     return this.rosterAccess ? [...this.rosterAccess.readable.values()] : [];
   }
 
-  /** Why a wildcard in a Connect statement or a declaration file pattern is granted, for cdk-nag. */
-  public wildcardReason(resource: string): string {
+  /**
+   * Why a wildcard in a Connect statement or a declaration file pattern is granted, for cdk-nag.
+   * @internal
+   */
+  public _wildcardReason(resource: string): string {
     if (resource.includes(':s3:::')) {
       return "The roster's declaration files in the asset bucket, current and previous (a rollback reads the previous one); the key prefix is this stack's alone.";
     }
@@ -181,11 +190,11 @@ export class ConnectUserIdentityProvider extends Construct {
     if (this.rosterAccess) {
       acknowledgeWildcardResources(
         this.rosterAccess.policy,
-        [{ Sid: 'ReadRosterDeclarations', Effect: 'Allow', Action: 's3:GetObject', Resource: this.declarationFilePatterns }],
-        (resource) => this.wildcardReason(resource),
+        [{ Sid: 'ReadRosterDeclarations', Effect: 'Allow', Action: 's3:GetObject', Resource: this._declarationFilePatterns }],
+        (resource) => this._wildcardReason(resource),
       );
     }
-    acknowledgeWildcardResources(this.role, connectStatements(this.users, this.connectPolicyScope), (resource) => this.wildcardReason(resource));
+    acknowledgeWildcardResources(this.role, connectStatements(this.users, this.connectPolicyScope), (resource) => this._wildcardReason(resource));
   }
 
   private logsPolicy() {

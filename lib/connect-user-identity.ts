@@ -127,7 +127,7 @@ export class ConnectUserIdentity extends Construct {
     };
 
     const provider = ConnectUserIdentityProvider.of(this);
-    const earlier = provider.manageUser({ ...arnParts, instanceId: reference?.instanceId, userId: props.userId }, this.node.path, props.username);
+    const earlier = provider._manageUser({ ...arnParts, instanceId: reference?.instanceId, userId: props.userId }, this.node.path, props.username);
     if (earlier !== undefined) {
       const field = props.userId !== undefined ? 'userId' : 'username';
       this.node.addValidation({

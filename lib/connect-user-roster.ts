@@ -149,7 +149,7 @@ export class ConnectUserRoster extends Construct {
         account: reference?.account ?? stack.account,
       };
       const instance = bareInstanceId(entry.instanceId);
-      const earlierDeclaration = provider.manageUser({ ...arnParts, instanceId: instance, userId: entry.userId }, `${this.node.path} (${entry.file}, entry ${entry.entry})`, entry.username);
+      const earlierDeclaration = provider._manageUser({ ...arnParts, instanceId: instance, userId: entry.userId }, `${this.node.path} (${entry.file}, entry ${entry.entry})`, entry.username);
       if (earlierDeclaration !== undefined) {
         this.node.addValidation({
           validate: () => [
@@ -195,6 +195,6 @@ export class ConnectUserRoster extends Construct {
       properties,
       serviceTimeout: ConnectUserRoster.STAGE_TIMEOUT,
     });
-    provider.addRosterStage(resource, file.readableAs);
+    provider._addRosterStage(resource, file.readableAs);
   }
 }
