@@ -73,6 +73,8 @@ export interface Invocation {
   /** stdout and stderr together, in the order they were written (as CloudWatch Logs would hold them). */
   readonly output: string;
   readonly durationMs: number;
+  /** What the handler returned (isolated invocations), e.g. a drift check's summary. */
+  readonly result?: unknown;
   /** Every PUT to this event's ResponseURL, in order, delivered or not. */
   readonly puts: RecordedPut[];
   /** The answer CloudFormation took: the body of the first PUT answered with 200, if any. */
@@ -139,6 +141,10 @@ class Gate {
 export interface CloudFormationDriverOptions {
   /** The bundled handler file (index.js, exporting `handler`), e.g. from {@link handlerAssetFromAssembly}. */
   readonly handlerPath: string;
+  /** The export the function's Handler names (`index.<export>`). @default 'handler' */
+  readonly handlerExport?: string;
+  /** The function's name, as Lambda tells it (AWS_LAMBDA_FUNCTION_NAME). @default `<stack name>-ConnectUserIdentityHandler` */
+  readonly functionName?: string;
   /** Environment the handler runs with, e.g. `emulator.environment()`. */
   readonly environment: Record<string, string>;
   /** @default 'ConnectUserIdentityE2E' */
@@ -328,9 +334,14 @@ export class CloudFormationDriver {
     return { event, mode, ...result, puts, answer: puts.find((put) => put.status === 200)?.body };
   }
 
+  /** The function's name, as Lambda tells it. */
+  get functionName(): string {
+    return this.options.functionName ?? `${this.stackName}-ConnectUserIdentityHandler`;
+  }
+
   private lambdaEnvironment(): Record<string, string> {
     return {
-      AWS_LAMBDA_FUNCTION_NAME: `${this.stackName}-ConnectUserIdentityHandler`,
+      AWS_LAMBDA_FUNCTION_NAME: this.functionName,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
@@ -387,8 +398,8 @@ export class CloudFormationDriver {
   /** A plain isolated invocation: a prepared container, released as soon as it is loaded. */
   private async invokeIsolated(event: CloudFormationCustomResourceEvent, timeoutMs: number): Promise<InvocationRun> {
     const prepared = await this.prepare(event, { timeoutMs });
-    const { outcome, error, stdout, stderr, output, durationMs } = await prepared.release();
-    return { outcome, error, stdout, stderr, output, durationMs };
+    const { outcome, error, stdout, stderr, output, durationMs, result } = await prepared.release();
+    return { outcome, error, stdout, stderr, output, durationMs, result };
   }
 
   /**
@@ -441,7 +452,7 @@ export class CloudFormationDriver {
       settleLoad = (error) => (error ? reject(error) : resolve());
     });
     let startedAt = Date.now();
-    let finished: { outcome: 'returned' | 'threw'; error?: { name: string; message: string }; durationMs: number } | undefined;
+    let finished: { outcome: 'returned' | 'threw'; error?: { name: string; message: string }; durationMs: number; result?: unknown } | undefined;
     let timer = setTimeout(() => kill('load timeout'), loadTimeoutMs);
     child.on('message', (message: RunnerMessage) => {
       if (message.type === 'loaded') {
@@ -451,7 +462,7 @@ export class CloudFormationDriver {
         startedAt = Date.now();
         timer = setTimeout(() => kill('silence'), this.hardTimeout(timeoutMs));
       } else {
-        finished = { outcome: message.outcome, error: message.error, durationMs: message.durationMs };
+        finished = { outcome: message.outcome, error: message.error, durationMs: message.durationMs, result: message.result };
       }
     });
     child.on('error', (error) => (channelError ??= error));
@@ -485,7 +496,8 @@ export class CloudFormationDriver {
       setup: options.setup ?? '',
       event,
       timeoutMs,
-      functionName: `${this.stackName}-ConnectUserIdentityHandler`,
+      functionName: this.functionName,
+      handlerExport: this.options.handlerExport ?? 'handler',
     });
     await loaded;
     const initMs = Date.now() - spawnedAt;
@@ -507,12 +519,12 @@ export class CloudFormationDriver {
   }
 }
 
-type InvocationRun = Pick<Invocation, 'outcome' | 'error' | 'stdout' | 'stderr' | 'output' | 'durationMs'>;
+type InvocationRun = Pick<Invocation, 'outcome' | 'error' | 'stdout' | 'stderr' | 'output' | 'durationMs' | 'result'>;
 
 type RunnerMessage =
   | { type: 'loaded' }
   | { type: 'started' }
-  | { type: 'finished'; outcome: 'returned' | 'threw'; error?: { name: string; message: string }; durationMs: number };
+  | { type: 'finished'; outcome: 'returned' | 'threw'; error?: { name: string; message: string }; durationMs: number; result?: unknown };
 
 /**
  * The script an isolated invocation runs in a fresh Node.js process: it runs `setup`, loads `preload`
@@ -522,11 +534,11 @@ type RunnerMessage =
  * never reused.
  */
 const RUNNER = `
-process.once('message', ({ handlerPath, preload, setup, event, timeoutMs, functionName }) => {
+process.once('message', ({ handlerPath, preload, setup, event, timeoutMs, functionName, handlerExport }) => {
   if (setup) new Function('require', setup)(require);
   const from = { paths: [require('node:path').dirname(handlerPath)] };
   for (const id of preload) require(require.resolve(id, from));
-  const { handler } = require(handlerPath);
+  const handler = require(handlerPath)[handlerExport];
   process.once('message', async () => {
     const startedAt = Date.now();
     const deadline = startedAt + timeoutMs;
@@ -541,8 +553,8 @@ process.once('message', ({ handlerPath, preload, setup, event, timeoutMs, functi
     process.send({ type: 'started' });
     let message;
     try {
-      await handler(event, context);
-      message = { type: 'finished', outcome: 'returned' };
+      const result = await handler(event, context);
+      message = { type: 'finished', outcome: 'returned', result: result === undefined ? undefined : JSON.parse(JSON.stringify(result)) };
     } catch (error) {
       message = { type: 'finished', outcome: 'threw', error: { name: String(error && error.name), message: String(error && error.message) } };
     }
