@@ -24,8 +24,12 @@ export class LambdaEmulator {
   /** Refuse the next `count` Invoke requests with this status (e.g. 429, as a throttled Invoke). */
   private refusals: number[] = [];
 
+  /**
+   * @param driverFor the driver that runs a function, by the function name in the request
+   * @param timeoutMs the function's timeout
+   */
   constructor(
-    private readonly driver: () => CloudFormationDriver,
+    private readonly driverFor: (functionName: string) => CloudFormationDriver | undefined,
     private readonly timeoutMs: () => number,
   ) {}
 
@@ -79,7 +83,9 @@ export class LambdaEmulator {
         return reply(400, 'InvalidRequestContentException');
       }
       const functionName = decodeURIComponent(match[1]);
-      const ended = this.driver()
+      const driver = this.driverFor(functionName);
+      if (!driver) return reply(404, 'ResourceNotFoundException');
+      const ended = driver
         .invoke(payload as never, { mode: 'isolated', timeoutMs: this.timeoutMs() })
         .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       this.invocations.push({ functionName, payload, ended });

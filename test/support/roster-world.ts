@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { loadRoster, Roster } from '../../lib';
 import { IdentityRecord } from '../../lib/identity-rules';
 import { CloudFormationDriver, handlerAssetFromAssembly, Invocation } from './cloudformation-driver';
+import { CloudFormationEmulator } from './cloudformation-emulator';
 import { ACCOUNT, ConnectEmulator, EmulatedUser, REGION } from './connect-emulator';
 import { LambdaEmulator } from './lambda-emulator';
 import { findLeaks, secretsOfEvent } from './personal-data';
@@ -30,13 +31,20 @@ export interface RosterWorldOptions {
   /** k: Connect's rates are set k times faster by the test, and every time limit is divided by k. */
   readonly timeScale: number;
   readonly stackName?: string;
+  /** Values of the template's parameters (secrets too: none may leak). */
+  readonly parameters?: Record<string, string>;
 }
 
 export class RosterWorld {
   readonly connect = new ConnectEmulator();
   readonly s3 = new S3Emulator();
+  readonly cloudFormation = new CloudFormationEmulator();
   readonly lambda: LambdaEmulator;
   driver!: CloudFormationDriver;
+  /** Drivers of the stack's drift check functions, by whether they correct. */
+  private readonly checkDrivers = new Map<boolean, CloudFormationDriver>();
+  /** The bundled handler the first synthesized version deploys. */
+  private handlerPath = '';
   deployer!: StackDeployer;
   readonly stackName: string;
   /** Every identity value and username of the rosters and of Connect's users: none may leak. */
@@ -46,8 +54,9 @@ export class RosterWorld {
 
   constructor(private readonly options: RosterWorldOptions) {
     this.stackName = options.stackName ?? 'RosterE2E';
+    for (const value of Object.values(options.parameters ?? {})) this.secrets.add(value);
     this.lambda = new LambdaEmulator(
-      () => this.driver,
+      (functionName) => [this.driver, ...this.checkDrivers.values()].find((driver) => driver?.functionName === functionName),
       () => this.deployer.lambdaTimeoutMs,
     );
   }
@@ -99,28 +108,62 @@ export class RosterWorld {
     expect(leaks).toEqual([]);
   }
 
+  /**
+   * Runs the stack's drift check as its schedule (or a person with `aws lambda invoke`) would: a fresh
+   * container of the check function, with the environment its template gives it (`correct` chooses
+   * CORRECT_DRIFT), answering with its summary. Hand-overs run through the Lambda emulator.
+   */
+  async checkDrift(options: { correct: boolean; payload?: Record<string, unknown> }): Promise<Invocation> {
+    let driver = this.checkDrivers.get(options.correct);
+    if (!driver) {
+      driver = new CloudFormationDriver({
+        handlerPath: this.handlerPath,
+        handlerExport: 'checkDrift',
+        functionName: `${this.stackName}-DriftCheck${options.correct ? 'Correcting' : ''}`,
+        stackName: this.stackName,
+        environment: {
+          ...this.environment(),
+          STACK_ID: this.driver.stackId,
+          STACK_NAME: this.stackName,
+          CORRECT_DRIFT: String(options.correct),
+        },
+      });
+      await driver.start();
+      this.checkDrivers.set(options.correct, driver);
+    }
+    return driver.invoke((options.payload ?? { action: 'check-drift' }) as never, { mode: 'isolated', timeoutMs: this.deployer.lambdaTimeoutMs });
+  }
+
   async stop(): Promise<void> {
     await this.lambda.settled();
     await this.driver?.stop();
-    await Promise.all([this.connect.stop(), this.s3.stop(), this.lambda.stop()]);
+    for (const driver of this.checkDrivers.values()) await driver.stop();
+    await Promise.all([this.connect.stop(), this.s3.stop(), this.lambda.stop(), this.cloudFormation.stop()]);
     rmSync(this.workDir, { recursive: true, force: true });
   }
 
   private async startOn(source: StackSource): Promise<void> {
-    await Promise.all([this.connect.start(), this.s3.start(), this.lambda.start()]);
+    await Promise.all([this.connect.start(), this.s3.start(), this.lambda.start(), this.cloudFormation.start()]);
     // The handler serves both resource types; find it through whichever the first version declares.
     const template = readFileSync(path.join(source.cloudAssemblyDir, `${source.stackName}.template.json`), 'utf8');
     const handler = handlerAssetFromAssembly(source.cloudAssemblyDir, source.stackName, template.includes('"Custom::ConnectUserRoster"') ? 'Custom::ConnectUserRoster' : 'Custom::ConnectUserIdentity');
+    this.handlerPath = handler.entry;
     this.driver = new CloudFormationDriver({
       handlerPath: handler.entry,
-      environment: {
-        ...this.connect.environment(),
-        AWS_ENDPOINT_URL_S3: this.s3.endpoint,
-        AWS_ENDPOINT_URL_LAMBDA: this.lambda.endpoint,
-      },
+      environment: this.environment(),
       stackName: this.stackName,
     });
     await this.driver.start();
-    this.deployer = new StackDeployer({ driver: this.driver, s3: this.s3, account: ACCOUNT, region: REGION, timeScale: this.options.timeScale });
+    this.deployer = new StackDeployer({ driver: this.driver, s3: this.s3, cloudFormation: this.cloudFormation, account: ACCOUNT, region: REGION, timeScale: this.options.timeScale, parameters: this.options.parameters });
+  }
+
+  /** What every function of the stack runs with: the emulators' endpoints and dummy credentials. */
+  private environment(): Record<string, string> {
+    return {
+      ...this.connect.environment(),
+      AWS_ENDPOINT_URL_S3: this.s3.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: this.lambda.endpoint,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: this.cloudFormation.endpoint,
+    };
   }
 }
