@@ -9,4 +9,6 @@ module.exports = {
   transform: { '^.+\\.tsx?$': 'ts-jest' },
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
   testTimeout: 60_000,
+  // The end-to-end deploys mostly wait on Connect's (time-scaled) quota, not on the CPU: run suites side by side.
+  maxWorkers: 4,
 };
