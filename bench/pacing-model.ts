@@ -16,6 +16,8 @@ export interface PacingScenario {
   readonly burst: number;
   /** Another caller sends DescribeUser at this share of the quota (0: none). */
   readonly competitorShare?: number;
+  /** How the other caller's requests come: evenly spaced, or at random intervals around the same mean. @default 'random' */
+  readonly competitorArrivals?: 'periodic' | 'random';
   /** Whether every user needs a write (a first deploy), or none (all already match). */
   readonly writes?: boolean;
 }
@@ -153,7 +155,7 @@ async function simulate(scenario: PacingScenario, design: PacingDesign, settings
       if (share <= 0) return;
       const interval = 1000 / (share * scenario.ratePerSecond);
       while (!deployDone) {
-        await clock.sleep(process.env.PERIODIC ? interval : interval * (0.5 + random()));
+        await clock.sleep(scenario.competitorArrivals === 'periodic' ? interval : interval * (0.5 + random()));
         competitor.sent++;
         await clock.sleep(LATENCY_MS / 2);
         if (buckets.DescribeUser.take(clock.now())) competitor.succeeded++;
