@@ -19,6 +19,9 @@ const HANDLER_ASSET_DIR = path.join(__dirname, '..', 'assets', 'handler');
 /** The construct ID of the one provider in each stack. Public contract: changing it replaces the function. */
 const PROVIDER_ID = 'ConnectUserIdentityProvider';
 
+/** CloudFormation resolves at most this many dynamic references in one template. */
+const MAX_DYNAMIC_REFERENCES = 60;
+
 const CONNECT_POLICY_NAME = 'ConnectUserIdentity';
 const LOGS_POLICY_NAME = 'OwnLogGroup';
 /** The construct ID of the policy the roster path adds; public contract like the provider's own. */
@@ -59,6 +62,8 @@ export class ConnectUserIdentityProvider extends Construct {
   private rosterAccess?: { policy: iam.Policy; declarationFiles: iam.PolicyStatement; readable: Map<string, string> };
   /** The stack's last roster stage: the next one waits for it. */
   private lastStage?: CustomResource;
+  /** Dynamic references in the declarations of the stack. */
+  private dynamicReferences = 0;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -82,6 +87,16 @@ export class ConnectUserIdentityProvider extends Construct {
       timeout: ConnectUserIdentityProvider.TIMEOUT,
       role: this.role,
       logGroup: this.logGroup,
+    });
+
+    this.node.addValidation({
+      validate: () =>
+        this.dynamicReferences > MAX_DYNAMIC_REFERENCES
+          ? [
+              `the stack's declarations hold ${this.dynamicReferences} dynamic references ({{resolve:...}}); CloudFormation resolves at most ${MAX_DYNAMIC_REFERENCES} in a template: ` +
+                'declare the others with literal values in a roster (their values then travel in a file asset, not the template), or split them across stacks',
+            ]
+          : [],
     });
 
     // Once every user of the stack is declared, the granted wildcards are known and can be acknowledged.
@@ -108,6 +123,15 @@ export class ConnectUserIdentityProvider extends Construct {
     const earlier = this.declarations.get(key);
     if (earlier === undefined) this.declarations.set(key, declaredAt);
     return earlier;
+  }
+
+  /**
+   * Counts dynamic references of a declaration, so that a stack that passes CloudFormation's limit
+   * fails synth rather than deploy.
+   * @internal
+   */
+  public _countDynamicReferences(count: number): void {
+    this.dynamicReferences += count;
   }
 
   /**

@@ -4,6 +4,7 @@ import { userArn } from './connect-access-policy';
 import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
 import {
   containsDynamicReference,
+  countDynamicReferences,
   IdentityField,
   IdentityRecord,
   parseInstanceReference,
@@ -134,6 +135,9 @@ export class ConnectUserIdentity extends Construct {
         validate: () => [`${field} names the same user of the same instance as ${earlier}; declare each user once per stack`],
       });
     }
+
+    const values = [props.instanceId, props.userId, props.username, ...Object.values(props.identityInfo ?? {})];
+    provider._countDynamicReferences(values.reduce((count, value) => count + (typeof value === 'string' ? countDynamicReferences(value) : 0), 0));
 
     const properties: ConnectUserIdentityResourceProperties = {
       InstanceId: props.instanceId,

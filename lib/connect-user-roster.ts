@@ -30,6 +30,11 @@ import {
 } from './roster-declarations';
 import { duplicateProblem, formatProblem, instanceKeyOf, Roster, RosterEntry } from './roster';
 
+/** The template bytes of one staged user besides its key: indentation, quotes, fingerprint, line end. */
+const TEMPLATE_BYTES_PER_USER = 26;
+/** The template bytes a stack's rosters may take, out of CloudFormation's 1,000,000. */
+const ROSTER_TEMPLATE_BUDGET = 900_000;
+
 /** How a user ID may appear in a construct ID: only when it has the shape of a Connect user ID. */
 const ID_SHAPED = /^[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}$/;
 
@@ -159,6 +164,17 @@ export class ConnectUserRoster extends Construct {
       }
       if (entry.userId !== undefined) this.arns.set(`${instance}/${entry.userId}`, userArnOf(arnParts, instance, entry.userId));
       staged.push(declarationOf(entry));
+    }
+
+    // Each staged user is a line of the template (`"<key>": "<fingerprint>",`, indented): keep the
+    // template under CloudFormation's 1,000,000 bytes, with room for the rest of the stack.
+    const templateBytes = staged.reduce((sum, declaration) => sum + userKey(declaration).length + TEMPLATE_BYTES_PER_USER, 0);
+    if (templateBytes > ROSTER_TEMPLATE_BUDGET) {
+      this.node.addValidation({
+        validate: () => [
+          `the roster declares ${staged.length} users in stages, which take about ${templateBytes} bytes of the template: more than the ${ROSTER_TEMPLATE_BUDGET} a template of CloudFormation's 1,000,000 bytes leaves them; split the roster across stacks`,
+        ],
+      });
     }
 
     this.stageCount = stageCount(staged.length);

@@ -104,6 +104,11 @@ export function containsDynamicReference(value: string): boolean {
   return value.includes('{{resolve:');
 }
 
+/** How many dynamic references a string holds; CloudFormation allows 60 in a template. */
+export function countDynamicReferences(value: string): number {
+  return value.split('{{resolve:').length - 1;
+}
+
 /**
  * Whether a string holds a `{{resolve:ssm-secure:...}}` reference. CloudFormation refuses these in the
  * properties of custom resources, so a declaration holding one could never deploy.

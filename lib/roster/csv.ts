@@ -81,7 +81,7 @@ export function parseCsvRecords(file: string, text: string, problems: RosterProb
   if (agentRows > MAX_ENTRIES) {
     problems.push({
       file,
-      message: `holds ${formatCount(agentRows)} agent rows; a roster file may hold at most ${formatCount(MAX_ENTRIES)}, far more than one stack can declare: split it`,
+      message: `holds ${formatCount(agentRows)} agent rows; a roster file may hold at most ${formatCount(MAX_ENTRIES)}, more than one stack can declare: split it`,
     });
     return [];
   }

@@ -91,7 +91,7 @@ function readRoster(rosterPath: string): { files: string[]; entries: RosterEntry
     if (count > MAX_ENTRIES) {
       problems.push(...fileProblems, {
         file: rosterPath,
-        message: `holds more than ${formatCount(MAX_ENTRIES)} entries, the most a roster may hold (far more than one stack can declare): split it`,
+        message: `holds more than ${formatCount(MAX_ENTRIES)} entries, the most a roster may hold (more than one stack can declare): split it`,
       });
       break;
     }

@@ -1,15 +1,15 @@
 /**
  * The sizes past which the loader refuses a roster instead of reading it, all in one place so that the
- * README and the messages state the same numbers. Each is far above any real roster: a stack holds at
- * most about 490 users, and a roster of 10,000 agents in pretty-printed CLI skeletons, saved as UTF-16,
- * takes about 7 MiB.
+ * README and the messages state the same numbers. Each is above what one stack can declare (its
+ * template's 1 MB holds about 15,000 roster users), and a roster of 10,000 agents in pretty-printed CLI
+ * skeletons, saved as UTF-16, takes about 7 MiB.
  */
 
 /** The largest roster file read, in bytes. */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 /** The most entries (or CSV rows) a file may hold, and the most a whole roster may hold. */
-export const MAX_ENTRIES = 10_000;
+export const MAX_ENTRIES = 25_000;
 
 /**
  * How often a YAML file may reuse an anchored value through aliases (`*name`), counting nested reuse

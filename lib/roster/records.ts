@@ -53,7 +53,7 @@ export function recordsOfDocuments(file: string, format: RosterFormat, documents
   if (count > MAX_ENTRIES) {
     problems.push({
       file,
-      message: `holds ${formatCount(count)} entries; a roster file may hold at most ${formatCount(MAX_ENTRIES)}, far more than one stack can declare: split it`,
+      message: `holds ${formatCount(count)} entries; a roster file may hold at most ${formatCount(MAX_ENTRIES)}, more than one stack can declare: split it`,
     });
     return [];
   }

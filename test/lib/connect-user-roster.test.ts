@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConnectUserIdentity, ConnectUserRoster, Roster, RosterEntry } from '../../lib';
+import { ConnectUserDriftCheck, ConnectUserIdentity, ConnectUserRoster, ROLE_POLICY_SIZE_LIMIT, Roster, RosterEntry } from '../../lib';
+import { rolePolicySize } from '../support/policy-size';
 import { fingerprint, stageCount, stageOf, STAGE_CAPACITY, userKey } from '../../lib/roster-declarations';
 
 const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-000000000001';
@@ -220,5 +221,57 @@ describe('ConnectUserRoster: `cdk diff`', () => {
     const named = [...diff.matchAll(/00000000-0000-4000-8000-[0-9a-f]{12}/g)].map((match) => match[0]);
     expect(new Set(named)).toEqual(new Set([userIdFor(42), userIdFor(300)]));
     expect(diff).not.toMatch(/Renamed-Lastname|Lastname42x|Firstname300x|agent300x|corp\.example/);
+  });
+});
+
+describe('ConnectUserRoster: a whole center in one stack', () => {
+  test('10,000 agents synthesize into one stack within CloudFormation and IAM limits, with no value in the template', () => {
+    // GIVEN a roster of 10,000 agents, a tenth of them named by username
+    const entries = Array.from({ length: 10_000 }, (_, index) => agent(index, index % 10 === 0 ? { userId: undefined, username: `login.${index}` } : {}));
+
+    // WHEN it is synthesized with a drift check
+    const { template, text, outdir } = synth(entries, (stack) => new ConnectUserDriftCheck(stack, 'Drift', { correct: true }));
+
+    // THEN the stack (the only template) is under 1,000,000 bytes and 500 resources, with no dynamic reference
+    const templates = fs.readdirSync(outdir).filter((file) => file.endsWith('.template.json'));
+    expect(templates).toEqual(['Center.template.json']);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1_000_000);
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(500);
+    expect(text).not.toContain('{{resolve:');
+    // AND both roles' policies stay within IAM's 10,240 characters
+    for (const roleId of Object.keys(template.findResources('AWS::IAM::Role'))) expect(rolePolicySize(template, roleId)).toBeLessThanOrEqual(ROLE_POLICY_SIZE_LIMIT);
+    // AND no agent's value or username is in it
+    for (const index of [0, 1, 4_999, 9_999]) {
+      for (const value of [...Object.values(entries[index].identityInfo), entries[index].username].filter((each): each is string => each !== undefined)) {
+        expect(text).not.toContain(value);
+      }
+    }
+  });
+
+  test('fails synth for a roster too large for one template, saying to split it', () => {
+    // GIVEN 16,000 agents
+    const app = new App();
+    const stack = new Stack(app, 'Center');
+    new ConnectUserRoster(stack, 'Roster', { roster: rosterOf(Array.from({ length: 16_000 }, (_, index) => agent(index))) });
+
+    // THEN synth fails before CloudFormation would
+    expect(() => app.synth()).toThrow(/declares 16000 users in stages, which take about \d+ bytes of the template.*split the roster across stacks/);
+  });
+
+  test('fails synth past CloudFormation\'s 60 dynamic references in a template', () => {
+    // GIVEN 61 users declared with a dynamic reference each
+    const app = new App();
+    const stack = new Stack(app, 'Center');
+    for (let index = 0; index < 61; index++) {
+      new ConnectUserIdentity(stack, `Agent${index}`, { instanceId: INSTANCE, userId: userIdFor(index), identityInfo: { email: `{{resolve:secretsmanager:agents:SecretString:agent${index}}}` } });
+    }
+
+    // THEN synth fails naming the limit; 60 pass
+    expect(() => app.synth()).toThrow(/hold 61 dynamic references .*at most 60 in a template/);
+    const fine = new Stack(new App(), 'Center');
+    for (let index = 0; index < 60; index++) {
+      new ConnectUserIdentity(fine, `Agent${index}`, { instanceId: INSTANCE, userId: userIdFor(index), identityInfo: { email: `{{resolve:secretsmanager:agents:SecretString:agent${index}}}` } });
+    }
+    expect(() => Template.fromStack(fine)).not.toThrow();
   });
 });

@@ -78,29 +78,29 @@ describe('reading roster files', () => {
   });
 
   test('fails on a directory of more roster files than a roster may hold entries', () => {
-    // GIVEN 10,001 roster files (each would hold at least one entry)
+    // GIVEN 25,001 roster files (each would hold at least one entry)
     const dir = rosterDir({});
-    for (let index = 0; index <= 10_000; index++) fs.writeFileSync(path.join(dir, `${index}.json`), '');
+    for (let index = 0; index <= 25_000; index++) fs.writeFileSync(path.join(dir, `${index}.json`), '');
 
     // WHEN it is checked
     const problems = Roster.check(dir);
 
     // THEN the directory is refused as a whole, naming the limit
-    expect(problems.map(formatProblem)).toEqual([`${dir}: holds 10,001 roster files; a roster may hold at most 10,000 entries: split it`]);
+    expect(problems.map(formatProblem)).toEqual([`${dir}: holds 25,001 roster files; a roster may hold at most 25,000 entries: split it`]);
   });
 
-  test('fails on a roster of more than 10,000 entries across its files', () => {
-    // GIVEN two files of 6,000 entries each
+  test('fails on a roster of more than 25,000 entries across its files', () => {
+    // GIVEN two files of 13,000 entries each
     const list = (offset: number) =>
-      Array.from({ length: 6000 }, (_, index) => ({ InstanceId: INSTANCE, UserId: userId(offset + index), IdentityInfo: { FirstName: 'A' } }));
-    const dir = rosterDir({ 'a.json': list(0), 'b.json': list(6000) });
+      Array.from({ length: 13_000 }, (_, index) => ({ InstanceId: INSTANCE, UserId: userId(offset + index), IdentityInfo: { FirstName: 'A' } }));
+    const dir = rosterDir({ 'a.json': list(0), 'b.json': list(13_000) });
 
     // WHEN it is checked
     const problems = Roster.check(dir);
 
     // THEN the roster is refused, naming the limit
     expect(problems.map(formatProblem)).toEqual([
-      `${dir}: holds more than 10,000 entries, the most a roster may hold (far more than one stack can declare): split it`,
+      `${dir}: holds more than 25,000 entries, the most a roster may hold (more than one stack can declare): split it`,
     ]);
   });
 });

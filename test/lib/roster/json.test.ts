@@ -12,7 +12,7 @@ describe('JSON roster files', () => {
 
     // THEN
     expect(problems.map(formatProblem)).toEqual([
-      `${file}: holds 200,000 entries; a roster file may hold at most 10,000, far more than one stack can declare: split it`,
+      `${file}: holds 200,000 entries; a roster file may hold at most 25,000, more than one stack can declare: split it`,
     ]);
   });
 

@@ -66,7 +66,7 @@ describe('YAML roster files: limits and parser messages', () => {
 
     // THEN
     expect(problems.map(formatProblem)).toEqual([
-      `${file}: is refused: its aliases (*name) would copy anchored values more than 10,000 times, the limit that keeps an alias bomb from exhausting memory; write the values out, or alias less`,
+      `${file}: is refused: its aliases (*name) would copy anchored values more than 25,000 times, the limit that keeps an alias bomb from exhausting memory; write the values out, or alias less`,
     ]);
   });
 
