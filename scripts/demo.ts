@@ -1,33 +1,32 @@
 /**
- * `npm run demo`: a whole deploy of the example app, played locally and shown step by step.
+ * `npm run demo`: the example app deployed, changed, drifted and destroyed, played locally and shown
+ * step by step.
  *
- * It synthesizes the example app (bin/example-app.ts, the same construction `npx cdk synth` runs) with
- * its roster, starts the local Amazon Connect emulator with the roster's users at other starting
- * identities, then plays what CloudFormation would send to the handler that the template deploys (the
- * bundled asset in the cloud assembly): a Create for every declared user, an Update after one field of
- * one declaration changes, and a Delete for every user. Before and after each step it prints what
- * Connect holds, and the answer CloudFormation gets.
+ * It synthesizes the example app (bin/example-app.ts, the same construction `npx cdk synth` runs) with a
+ * roster and a drift check, starts local emulators of Amazon Connect (the roster's users at other
+ * starting identities), the asset bucket and CloudFormation, and deploys the synthesized template as
+ * CloudFormation would, with the handler the template deploys (the bundled asset in the cloud assembly):
+ * a first deploy, a deploy after one field of one declaration changes, a drift check after someone edits
+ * identities in Connect (reported, then corrected), and a stack without the roster. Before and after each
+ * step it prints what Connect holds, the calls Connect received and the answers CloudFormation got.
  *
  *   npm run demo                            the example team, examples/team.yaml
- *   npm run demo -- examples/roster.yaml    another roster (a file or a directory)
+ *   npm run demo -- examples/team.csv       another roster (a file or a directory)
  *
  * Everything runs on 127.0.0.1: no AWS account, no credentials. Values are shown because they are the
- * demo's own; the handler itself never logs them (see the log lines under step 2).
+ * demo's own; the handler itself never logs them (see the log lines it prints).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createExampleApp, EXAMPLE_STACK_NAME } from '../bin/example-app';
-import { IDENTITY_FIELDS, IdentityField, IdentityRecord, parseInstanceReference } from '../lib/identity-rules';
-import {
-  CloudFormationDriver,
-  customResourcesOf,
-  DeclaredResource,
-  handlerAssetFromAssembly,
-  Invocation,
-  Properties,
-} from '../test/support/cloudformation-driver';
-import { ConnectEmulator } from '../test/support/connect-emulator';
+import { ConnectUserDriftCheck, Roster } from '../lib';
+import { IDENTITY_FIELDS, IdentityRecord } from '../lib/identity-rules';
+import { bareInstanceId } from '../lib/roster-declarations';
+import type { DriftSummary } from '../lambda/drift-check';
+import type { Invocation } from '../test/support/cloudformation-driver';
+import type { DeployResult } from '../test/support/stack-deployer';
+import { RosterWorld } from '../test/support/roster-world';
 
 /** Where the example users start, so that the deploy has something to change. Others start empty. */
 const STARTING_IDENTITIES: Record<string, { username: string; id?: string; identityInfo: IdentityRecord }> = {
@@ -63,151 +62,137 @@ interface Seeded {
 async function main(): Promise<number> {
   const startedAt = Date.now();
   const rosterPath = path.resolve(process.argv[2] ?? DEMO_ROSTER);
-  const workDir = mkdtempSync(path.join(tmpdir(), 'connect-demo-'));
-  const emulator = new ConnectEmulator();
-  let driver: CloudFormationDriver | undefined;
+  const world = new RosterWorld({ timeScale: 1, stackName: EXAMPLE_STACK_NAME });
+  let failures = 0;
   try {
-    heading('Amazon Connect user identities: a deploy of the example app, played locally');
+    heading('Amazon Connect user identities: the example app, played locally');
     say(`Roster: ${path.relative(process.cwd(), rosterPath)}`);
-    say('Amazon Connect is a local emulator; CloudFormation is played by a driver that sends the events and');
-    say('receives the handler\'s answers; the handler runs as Lambda would run it. Nothing leaves 127.0.0.1.');
+    say('Amazon Connect, the asset bucket and CloudFormation are local emulators; the handler runs as Lambda');
+    say('would run it, one process per invocation. Nothing leaves 127.0.0.1.');
 
     // ---- synthesize ----
-    step('0', 'cdk synth', 'the example app is synthesized, as `npx cdk synth` does');
-    const first = synthesize(path.join(workDir, 'cdk.out.1'), rosterPath);
-    const handler = handlerAssetFromAssembly(first.outdir, EXAMPLE_STACK_NAME);
-    say(`${EXAMPLE_STACK_NAME}: ${first.resources.length} Custom::ConnectUserIdentity resource(s), served by ${handler.functionLogicalId}`);
-    say(`handler code: the bundled asset the template deploys, ${path.relative(workDir, handler.entry)}`);
-    for (const resource of first.resources) say(`  ${resource.logicalId}\n    ${describeDeclaration(resource.properties)}`);
-
-    // ---- Connect, as it is before the deploy ----
-    await emulator.start();
-    const users = seed(emulator, first.resources);
-    driver = new CloudFormationDriver({ handlerPath: handler.entry, environment: emulator.environment(), stackName: EXAMPLE_STACK_NAME });
-    await driver.start();
-    const labelOf = (properties: Properties) => labelFor(users, properties);
+    step('0', 'cdk synth', 'the example app is synthesized, as `npx cdk synth` does, with a drift check added');
+    const roster = Roster.load(rosterPath);
+    const synth = (file: string) =>
+      world.synthApp((outdir) => {
+        const { app, stack } = createExampleApp({ outdir, context: { roster: file } });
+        new ConnectUserDriftCheck(stack, 'DriftCheck');
+        return app;
+      });
+    const users = seed(world, roster);
+    const first = await synth(rosterPath);
+    say(`${EXAMPLE_STACK_NAME}: ${roster.entries.length} users in one Custom::ConnectUserRoster stage; no name, email or phone in the template.`);
+    say(`The declarations travel in a file asset: ${path.basename(first.cloudAssemblyDir)}/asset.connect-user-roster-*.json`);
     say('');
     say('Amazon Connect before the deploy (the emulator, seeded with the roster\'s users; instances CONNECT_MANAGED):');
-    let previous = snapshot(emulator, users);
+    let previous = snapshot(world, users);
     table(previous);
 
-    // ---- Create ----
-    step('1', 'cdk deploy', 'CloudFormation sends Create for every declared user, all at once');
-    let mark = emulator.requests.length;
-    const created = await Promise.all(first.resources.map((resource) => driver!.invoke(driver!.createEvent(resource.logicalId, resource.properties), { mode: 'in-process' })));
-    answers(created, labelOf);
+    // ---- first deploy ----
+    step('1', 'cdk deploy', 'CloudFormation creates the roster\'s stage; the handler reads every user and writes those that differ');
+    let mark = world.connect.requests.length;
+    const created = await world.deployer.deploy(first);
+    failures += answers(created);
+    logs(created, (line) => /stage (done|invocation started)/.test(line.message ?? ''));
     say('Each user now holds what is declared; the fields a declaration leaves out keep their values.');
-    previous = showConnect(emulator, users, previous, mark);
-    const physicalIds = new Map(created.map((invocation) => [invocation.event.LogicalResourceId, invocation.answer?.PhysicalResourceId ?? '']));
+    previous = showConnect(world, users, previous, mark);
 
-    // ---- Update ----
-    const change = changeOneField(first.resources);
-    step('2', 'cdk deploy', 'one field of one declaration changes; CloudFormation sends Update for that user only');
-    say(`The new declaration: ${labelOf(change.resource.properties)}'s ${change.field}: ${change.from ?? '(not declared)'} -> ${change.to}`);
-    const changedRoster = path.join(workDir, 'roster-v2.json');
-    writeFileSync(changedRoster, JSON.stringify(change.roster, null, 2));
-    const second = synthesize(path.join(workDir, 'cdk.out.2'), changedRoster);
-    const updates = second.resources.filter((resource) => {
-      const before = first.resources.find((each) => each.logicalId === resource.logicalId);
-      return before && JSON.stringify(before.properties) !== JSON.stringify(resource.properties);
-    });
-    say(`Synthesized again from the changed roster: ${updates.length} resource(s) with new properties, same logical IDs.`);
-    mark = emulator.requests.length;
-    const updated: Invocation[] = [];
-    for (const resource of updates) {
-      const old = first.resources.find((each) => each.logicalId === resource.logicalId)!;
-      updated.push(
-        await driver.invoke(driver.updateEvent(resource.logicalId, physicalIds.get(resource.logicalId)!, resource.properties, old.properties), {
-          mode: 'in-process',
-        }),
-      );
-    }
-    answers(updated, labelOf);
-    say('What the handler logged for it (all that CloudWatch Logs would keep: IDs, field names, counts; no values):');
-    for (const invocation of updated) {
-      for (const line of invocation.output.split('\n').filter((each) => each.startsWith('{'))) say(`  ${line}`);
-    }
-    previous = showConnect(emulator, users, previous, mark);
+    // ---- a changed declaration ----
+    const changed = changeOneField(roster);
+    step('2', 'cdk deploy', 'one field of one declaration changes: the stage is updated, for that user only');
+    say(`The new declaration: ${changed.label}'s ${changed.field}: ${changed.from ?? '(not declared)'} -> ${changed.to}`);
+    mark = world.connect.requests.length;
+    const changedFile = path.join(mkdtempSync(path.join(tmpdir(), 'connect-demo-')), 'roster-v2.json');
+    writeFileSync(changedFile, JSON.stringify(changed.roster, null, 2));
+    const updated = await world.deployer.deploy(await synth(changedFile));
+    failures += answers(updated);
+    logs(updated, () => true);
+    previous = showConnect(world, users, previous, mark);
 
-    // ---- Delete ----
-    step('3', 'cdk destroy', 'CloudFormation sends Delete for every declared user');
-    mark = emulator.requests.length;
-    const deleted = await Promise.all(
-      second.resources.map((resource) =>
-        driver!.invoke(driver!.deleteEvent(resource.logicalId, physicalIds.get(resource.logicalId)!, resource.properties), { mode: 'in-process' }),
-      ),
-    );
-    answers(deleted, labelOf);
-    say('Delete leaves every identity as it is: removing a declaration or a stack erases nobody\'s name or email.');
-    showConnect(emulator, users, previous, mark);
-
-    const all = [...created, ...updated, ...deleted];
-    const unanswered = all.filter((invocation) => invocation.answer === undefined);
+    // ---- drift ----
+    step('3', 'drift check', 'someone edits identities in the Connect admin website between deploys');
+    // A user with a declared name and an undeclared field, so that the check shows both.
+    const index = roster.entries.findIndex((entry) => entry.identityInfo.lastName !== undefined && entry.identityInfo.secondaryEmail === undefined);
+    const edited = users[Math.max(0, index)];
+    world.connect.editUser(edited.instanceId, edited.userId, { LastName: 'Edited-In-Connect', SecondaryEmail: 'edited@example.org' });
+    say(`${edited.username}: LastName (declared) and SecondaryEmail (not declared) edited outside the stack.`);
+    previous = showConnect(world, users, previous, world.connect.requests.length);
     say('');
-    say(`Done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${all.length} events, ${all.length - unanswered.length} answered.`);
-    return unanswered.length === 0 && emulator.internalErrors.length === 0 ? 0 : 1;
+    say('The scheduled check runs (report only), like `aws lambda invoke ... --payload \'{"action":"check-drift"}\'`:');
+    mark = world.connect.requests.length;
+    failures += checkOutput(await world.checkDrift({ correct: false }));
+    previous = showConnect(world, users, previous, mark);
+    say('');
+    say('The same check with `correct: true` puts the declared field back, and leaves the undeclared one:');
+    mark = world.connect.requests.length;
+    failures += checkOutput(await world.checkDrift({ correct: true }));
+    previous = showConnect(world, users, previous, mark);
+
+    // ---- the roster removed ----
+    step('4', 'cdk deploy', 'the roster is removed from the stack: CloudFormation deletes its stage');
+    mark = world.connect.requests.length;
+    const removed = await world.deployer.deploy(await world.synthApp((outdir) => {
+      const { app, stack } = createExampleApp({ outdir, context: { roster: rosterPath } });
+      stack.node.tryRemoveChild('Roster');
+      new ConnectUserDriftCheck(stack, 'DriftCheck');
+      return app;
+    }));
+    failures += answers(removed);
+    say('Delete leaves every identity as it is: removing a declaration or a stack erases nobody\'s name or email.');
+    showConnect(world, users, previous, mark);
+
+    say('');
+    say(`Done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`);
+    return failures === 0 && world.connect.internalErrors.length === 0 ? 0 : 1;
   } finally {
-    await driver?.stop();
-    await emulator.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    await world.stop();
   }
 }
 
-/** Synthesizes the example app with a roster into `outdir`; the template's custom resources, in order. */
-function synthesize(outdir: string, rosterPath: string): { outdir: string; resources: DeclaredResource[] } {
-  const { app } = createExampleApp({ outdir, context: { roster: rosterPath } });
-  app.synth();
-  return { outdir, resources: customResourcesOf(outdir, EXAMPLE_STACK_NAME) };
-}
-
-/** Adds the instances and users the declarations name, each user at its starting identity. */
-function seed(emulator: ConnectEmulator, resources: readonly DeclaredResource[]): Seeded[] {
+/** Adds the instances and users the roster names, each user at its starting identity. */
+function seed(world: RosterWorld, roster: Roster): Seeded[] {
   const users: Seeded[] = [];
   const instances = new Set<string>();
-  for (const { properties } of resources) {
-    const instanceId = parseInstanceReference(String(properties.InstanceId))?.instanceId ?? String(properties.InstanceId);
-    if (!instances.has(instanceId)) emulator.addInstance({ id: instanceId, identityManagementType: 'CONNECT_MANAGED' });
+  for (const entry of roster.entries) {
+    const instanceId = bareInstanceId(entry.instanceId);
+    if (!instances.has(instanceId)) world.connect.addInstance({ id: instanceId, identityManagementType: 'CONNECT_MANAGED' });
     instances.add(instanceId);
-    const key = String(properties.UserId ?? properties.Username);
-    const start = STARTING_IDENTITIES[key] ?? { username: String(properties.Username ?? `agent${users.length + 1}`), identityInfo: {} };
-    const user = emulator.addUser(instanceId, {
-      id: typeof properties.UserId === 'string' ? properties.UserId : start.id,
-      username: start.username,
-      identityInfo: start.identityInfo,
-    });
+    const start = STARTING_IDENTITIES[entry.userId ?? entry.username ?? ''] ?? { username: entry.username ?? `agent${users.length + 1}`, identityInfo: {} };
+    const user = world.seedUser(instanceId, { id: entry.userId ?? start.id, username: start.username, identityInfo: start.identityInfo });
     users.push({ instanceId, userId: user.id, username: user.username });
   }
   return users;
 }
 
-/** The new roster: the declarations of the template, with one field of the first one changed. */
-function changeOneField(resources: readonly DeclaredResource[]) {
-  const resource = resources[0];
-  const info = resource.properties.IdentityInfo as IdentityRecord;
-  const field: IdentityField = info.LastName !== undefined ? 'LastName' : 'Mobile';
-  const to = field === 'LastName' ? `${info.LastName}-Rivera` : '+12065550199';
-  const roster = resources.map(({ properties }, index) => ({
-    IdentityInfo: index === 0 ? { ...(properties.IdentityInfo as IdentityRecord), [field]: to } : properties.IdentityInfo,
-    ...(properties.UserId !== undefined ? { UserId: properties.UserId } : { Username: properties.Username }),
-    InstanceId: properties.InstanceId,
+/** The roster, as a CLI-format list, with one field of its first entry changed. */
+function changeOneField(roster: Roster) {
+  const [first] = roster.entries;
+  const field = first.identityInfo.lastName !== undefined ? 'lastName' : 'mobile';
+  const to = field === 'lastName' ? `${first.identityInfo.lastName}-Rivera` : '+12065550199';
+  const entries = roster.entries.map((entry, index) => ({
+    InstanceId: entry.instanceId,
+    ...(entry.userId !== undefined ? { UserId: entry.userId } : { Username: entry.username }),
+    IdentityInfo: Object.fromEntries(
+      Object.entries(index === 0 ? { ...entry.identityInfo, [field]: to } : entry.identityInfo).map(([prop, value]) => [prop.charAt(0).toUpperCase() + prop.slice(1), value]),
+    ),
   }));
-  return { resource, field, from: info[field], to, roster };
+  return { roster: entries, field: field === 'lastName' ? 'LastName' : 'Mobile', from: first.identityInfo[field], to, label: first.userId ?? 'the first entry' };
 }
 
 // ---- output ----
 
 type Snapshot = { label: string; identity: IdentityRecord }[];
 
-function snapshot(emulator: ConnectEmulator, users: readonly Seeded[]): Snapshot {
-  return users.map((user) => ({ label: `${user.username} (${user.userId.slice(-4)})`, identity: emulator.user(user.instanceId, user.userId).identityInfo }));
+function snapshot(world: RosterWorld, users: readonly Seeded[]): Snapshot {
+  return users.map((user) => ({ label: `${user.username} (${user.userId.slice(-4)})`, identity: world.connect.user(user.instanceId, user.userId).identityInfo }));
 }
 
 /** Prints the Connect calls made since `mark` and the identities, marking what changed; returns them. */
-function showConnect(emulator: ConnectEmulator, users: readonly Seeded[], previous: Snapshot, mark: number): Snapshot {
+function showConnect(world: RosterWorld, users: readonly Seeded[], previous: Snapshot, mark: number): Snapshot {
   const counts = new Map<string, number>();
-  for (const request of emulator.requests.slice(mark)) counts.set(request.operation, (counts.get(request.operation) ?? 0) + 1);
+  for (const request of world.connect.requests.slice(mark)) counts.set(request.operation, (counts.get(request.operation) ?? 0) + 1);
   say(`Calls to Amazon Connect: ${counts.size === 0 ? 'none' : [...counts].map(([operation, count]) => `${operation} x${count}`).join(', ')}`);
-  const now = snapshot(emulator, users);
+  const now = snapshot(world, users);
   say('Amazon Connect after this step (* = changed by it):');
   table(now, previous);
   return now;
@@ -230,32 +215,34 @@ function table(rows: Snapshot, previous?: Snapshot): void {
   for (const cells of body) say(line(cells));
 }
 
-function answers(invocations: readonly Invocation[], labelOf: (properties: Properties) => string): void {
-  say('The answer CloudFormation gets:');
-  for (const invocation of invocations) {
-    const answer = invocation.answer;
-    const label = labelOf((invocation.event.ResourceProperties ?? {}) as Properties);
-    if (!answer) {
-      say(`  ${label}: no answer (${invocation.outcome})`);
-      continue;
+/** Prints the answers CloudFormation got in a deploy; returns how many were not SUCCESS. */
+function answers(result: DeployResult): number {
+  say(`The deploy: ${result.status}. The answers CloudFormation got:`);
+  for (const op of result.operations) {
+    const reason = op.answer.Reason ? `  Reason: ${op.answer.Reason}` : '';
+    say(`  ${op.requestType} ${op.resourceType} ${op.logicalId}: ${op.answer.Status}  PhysicalResourceId: ${op.answer.PhysicalResourceId}${reason}`);
+  }
+  return result.operations.filter((op) => op.answer.Status !== 'SUCCESS').length;
+}
+
+/** Prints the handler's log lines of a deploy that `keep` selects. */
+function logs(result: DeployResult, keep: (line: { message?: string }) => boolean): void {
+  say('What the handler logged (all that CloudWatch Logs would keep: IDs, field names, counts; no values):');
+  for (const op of result.operations) {
+    if (op.invocation instanceof Error) continue;
+    for (const text of op.invocation.output.split('\n').filter((each) => each.startsWith('{'))) {
+      if (keep(JSON.parse(text))) say(`  ${text}`);
     }
-    const reason = answer.Reason ? `  Reason: ${answer.Reason}` : '';
-    const data = answer.Data ? `  Data: ${Object.keys(answer.Data).join(', ')} (NoEcho)` : '';
-    say(`  ${label}: ${answer.Status}  PhysicalResourceId: ${answer.PhysicalResourceId}${reason}${data}`);
   }
 }
 
-function labelFor(users: readonly Seeded[], properties: Properties): string {
-  const instanceId = parseInstanceReference(String(properties.InstanceId))?.instanceId;
-  const user = users.find(
-    (each) => each.instanceId === instanceId && (each.userId === properties.UserId || (properties.UserId === undefined && each.username === properties.Username)),
-  );
-  return user ? user.username : String(properties.UserId ?? 'a user named by Username');
-}
-
-function describeDeclaration(properties: Properties): string {
-  const user = properties.UserId !== undefined ? `UserId ${properties.UserId}` : `Username ${properties.Username}`;
-  return `${user} in ${properties.InstanceId}: ${JSON.stringify(properties.IdentityInfo)}`;
+/** Prints a drift check's answer and log lines; returns 1 if it did not complete. */
+function checkOutput(invocation: Invocation): number {
+  const summary = invocation.result as DriftSummary | undefined;
+  say(`Its answer: ${JSON.stringify(summary)}`);
+  say('Its log (one line per drifted user, and the metrics in the Embedded Metric Format; no values):');
+  for (const text of invocation.output.split('\n').filter((each) => each.startsWith('{'))) say(`  ${text}`);
+  return summary?.status === 'completed' ? 0 : 1;
 }
 
 function heading(text: string): void {

@@ -33,7 +33,7 @@ async function deploy() {
   });
   const result = await world.deployer.deploy(source);
   expect(result.status).toMatch(/^(CREATE|UPDATE)_COMPLETE$/);
-  await world.expectNoLeaks(result);
+  expect(await world.leaksOf(result)).toEqual([]);
 }
 
 /** Runs a check; asserts it leaked nothing; returns its summary, its log lines and its Connect requests. */

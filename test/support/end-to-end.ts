@@ -23,7 +23,7 @@ import {
   ResponseDocument,
 } from './cloudformation-driver';
 import { ConnectEmulator, EmulatedUser, RequestRecord } from './connect-emulator';
-import { expectNoPersonalData } from './personal-data';
+import { findLeaks, secretsOfEvent } from './personal-data';
 
 /** One synthesized stack, read back from the cloud assembly. */
 export interface SynthesizedTemplate {
@@ -215,4 +215,12 @@ export function useEndToEnd<K extends string>(stacks: Record<K, (stack: Stack) =
   });
 
   return e2e;
+}
+
+/**
+ * Asserts that an invocation's output and answers hold none of the secrets of its own event, nor any of
+ * `alsoSecret` (for example every value seeded in the emulator, which the handler reads back).
+ */
+export function expectNoPersonalData(invocation: Invocation, alsoSecret: Iterable<string> = []): void {
+  expect(findLeaks(invocation, [...secretsOfEvent(invocation.event), ...alsoSecret])).toEqual([]);
 }

@@ -69,8 +69,9 @@ export class LambdaEmulator {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(request.url ?? '/', 'http://localhost').pathname);
-      const reply = (status: number, type?: string) =>
+      const reply = (status: number, type?: string): void => {
         response.writeHead(status, { 'content-type': 'application/json', ...(type ? { 'x-amzn-errortype': type } : {}) }).end(type ? JSON.stringify({ message: type }) : '');
+      };
       if (request.method !== 'POST' || !match) return reply(404, 'ResourceNotFoundException');
       if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return reply(403, 'AccessDeniedException');
       const refusal = this.refusals.shift();
@@ -89,7 +90,7 @@ export class LambdaEmulator {
         .invoke(payload as never, { mode: 'isolated', timeoutMs: this.timeoutMs() })
         .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       this.invocations.push({ functionName, payload, ended });
-      reply(202);
+      return reply(202);
     });
   }
 }

@@ -4,7 +4,8 @@
  */
 import type { CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
 import type { Invocation, RecordedPut } from './cloudformation-driver';
-import { expectNoPersonalData, findLeaks, secretsOfEvent } from './personal-data';
+import { expectNoPersonalData } from './end-to-end';
+import { findLeaks, secretsOfEvent } from './personal-data';
 
 const SIGNATURE = 'ab12'.repeat(16);
 const RESPONSE_URL = `http://127.0.0.1:9/arn%3Aaws%3Acloudformation%7CAgent%7Crequest-1?X-Amz-Credential=AKIAEXAMPLE%2Fus-east-1&X-Amz-Signature=${SIGNATURE}`;

@@ -101,11 +101,3 @@ export function findLeaks(invocation: Pick<Invocation, 'stdout' | 'stderr' | 'pu
   }
   return leaks;
 }
-
-/**
- * Asserts that an invocation's output and answers hold none of the secrets of its own event, nor any of
- * `alsoSecret` (for example every value seeded in the emulator, which the handler reads back).
- */
-export function expectNoPersonalData(invocation: Invocation, alsoSecret: Iterable<string> = []): void {
-  expect(findLeaks(invocation, [...secretsOfEvent(invocation.event), ...alsoSecret])).toEqual([]);
-}
