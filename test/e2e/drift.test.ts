@@ -128,7 +128,7 @@ test('a check that starts while the stack is being updated or rolled back change
     const { summary, logs, requests } = await check(true);
 
     // THEN it is skipped, without a single call to Connect, and its log says why
-    expect(summary).toMatchObject({ status: 'skipped', reason: expect.stringContaining(status), checked: 0 });
+    expect(summary).toMatchObject({ status: 'skipped', reason: `the stack is ${status}: a check changes nothing while it is being deployed or rolled back`, checked: 0 });
     expect(requests).toEqual([]);
     expect(logs.some((line) => line.message === 'drift check skipped' && line.reason.includes(status))).toBe(true);
   }
