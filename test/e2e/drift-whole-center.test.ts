@@ -7,16 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { ConnectUserDriftCheck, ConnectUserRoster } from '../../lib';
 import type { DriftSummary } from '../../lambda/drift-check';
 import type { Invocation } from '../support/cloudformation-driver';
-import type { ConnectOperation } from '../support/connect-emulator';
 import { findLeaks } from '../support/personal-data';
-import { RosterFileEntry, RosterWorld } from '../support/roster-world';
+import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 
-const K = 10;
-const RATE = 2 * K;
-const BURST = 5;
+const { timeScale: K, ratePerSecond: RATE, burst: BURST } = TIME_SCALED_DEFAULT_QUOTA;
 const USER_COUNT = 2_000;
 const INSTANCE = randomUUID();
-const OPERATIONS: ConnectOperation[] = ['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'SearchUsers'];
 const world = new RosterWorld({ timeScale: K });
 const roster: RosterFileEntry[] = Array.from({ length: USER_COUNT }, (_, index) => ({
   InstanceId: INSTANCE,
@@ -28,7 +24,7 @@ const drifted = roster.filter((_, index) => index % 200 === 0);
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
   roster.forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { ...each.IdentityInfo, LastName: drifted.includes(each) ? 'Edited' : each.IdentityInfo.LastName } }));
-  for (const operation of OPERATIONS) world.connect.throttle(operation, { ratePerSecond: RATE, burst: BURST });
+  world.throttleConnect(TIME_SCALED_DEFAULT_QUOTA);
 });
 afterAll(() => world.stop());
 

@@ -6,14 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectUserRoster } from '../../lib';
 import { CompetingCaller } from '../support/competing-caller';
-import type { ConnectOperation } from '../support/connect-emulator';
-import { RosterFileEntry, RosterWorld } from '../support/roster-world';
+import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 
-const K = 10;
-const RATE = 2 * K;
+const { timeScale: K, ratePerSecond: RATE } = TIME_SCALED_DEFAULT_QUOTA;
 const USER_COUNT = 2_000;
 const INSTANCE = randomUUID();
-const OPERATIONS: ConnectOperation[] = ['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'SearchUsers'];
 const world = new RosterWorld({ timeScale: K });
 const entries: RosterFileEntry[] = Array.from({ length: USER_COUNT }, (_, index) => ({
   InstanceId: INSTANCE,
@@ -26,7 +23,7 @@ beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
   entries.forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { LastName: `Held${index}` } }));
   world.seedUser(INSTANCE, { id: integrationUser, username: 'integration.user', identityInfo: { LastName: 'Integration' } });
-  for (const operation of OPERATIONS) world.connect.throttle(operation, { ratePerSecond: RATE, burst: 5 });
+  world.throttleConnect(TIME_SCALED_DEFAULT_QUOTA);
 });
 afterAll(() => world.stop());
 

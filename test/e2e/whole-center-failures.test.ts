@@ -6,14 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConnectUserRoster } from '../../lib';
-import type { ConnectOperation } from '../support/connect-emulator';
-import { RosterFileEntry, RosterWorld } from '../support/roster-world';
+import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 
-const K = 10;
+const { timeScale: K } = TIME_SCALED_DEFAULT_QUOTA;
 const USER_COUNT = 2_000;
 const INSTANCE = randomUUID();
 const SAML_INSTANCE = randomUUID();
-const OPERATIONS: ConnectOperation[] = ['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'SearchUsers'];
 const world = new RosterWorld({ timeScale: K });
 
 const entry = (index: number, id: string, instanceId = INSTANCE): RosterFileEntry => ({
@@ -36,7 +34,7 @@ beforeAll(() => {
   // A Mobile that lost its "+" in some old import: the merged write would send it back, and be refused.
   world.seedUser(INSTANCE, { id: heldBadMobile.UserId, username: 'bad.mobile', identityInfo: { FirstName: 'HeldMobile', Mobile: '12065550199' } });
   world.connect.denyAccessToUser('UpdateUserIdentityInfo', denied.UserId!);
-  for (const operation of OPERATIONS) world.connect.throttle(operation, { ratePerSecond: 2 * K, burst: 5 });
+  world.throttleConnect(TIME_SCALED_DEFAULT_QUOTA);
 });
 afterAll(() => world.stop());
 

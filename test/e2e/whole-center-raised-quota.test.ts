@@ -5,21 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConnectUserRoster } from '../../lib';
-import type { ConnectOperation } from '../support/connect-emulator';
 import { RosterFileEntry, RosterWorld } from '../support/roster-world';
 
 const RATE = 50;
 const BURST = 10;
 const USER_COUNT = 2_000;
 const INSTANCE = randomUUID();
-const OPERATIONS: ConnectOperation[] = ['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'SearchUsers'];
 const world = new RosterWorld({ timeScale: 1 });
 const entries: RosterFileEntry[] = Array.from({ length: USER_COUNT }, (_, index) => ({ InstanceId: INSTANCE, UserId: randomUUID(), IdentityInfo: { LastName: `Declared${index}` } }));
 
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
   entries.forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { LastName: `Held${index}` } }));
-  for (const operation of OPERATIONS) world.connect.throttle(operation, { ratePerSecond: RATE, burst: BURST });
+  world.throttleConnect({ ratePerSecond: RATE, burst: BURST });
 });
 afterAll(() => world.stop());
 

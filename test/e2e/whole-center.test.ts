@@ -7,16 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConnectUserRoster } from '../../lib';
-import type { ConnectOperation } from '../support/connect-emulator';
 import { calls } from '../support/end-to-end';
-import { RosterFileEntry, RosterWorld } from '../support/roster-world';
+import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 
-const K = 10;
-const RATE = 2 * K;
-const BURST = 5;
+const { timeScale: K, ratePerSecond: RATE, burst: BURST } = TIME_SCALED_DEFAULT_QUOTA;
 const USER_COUNT = 2_000;
 const INSTANCE = randomUUID();
-const OPERATIONS: ConnectOperation[] = ['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'SearchUsers'];
 const world = new RosterWorld({ timeScale: K });
 
 const entry = (index: number, id: string, lastName = `Declared${index}`): RosterFileEntry => ({
@@ -41,7 +37,7 @@ const identityOf = (userId: string) => world.connect.user(INSTANCE, userId).iden
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
   deployed.forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { FirstName: `Held${index}`, LastName: `Held${index}` } }));
-  for (const operation of OPERATIONS) world.connect.throttle(operation, { ratePerSecond: RATE, burst: BURST });
+  world.throttleConnect(TIME_SCALED_DEFAULT_QUOTA);
 });
 afterAll(() => world.stop());
 

@@ -6,8 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
-import { closeNow } from './local-server';
+import { LocalService } from './local-server';
 
 /** The stack as CloudFormation describes it. */
 export interface EmulatedStack {
@@ -20,31 +19,10 @@ export interface EmulatedStack {
   updatedAt?: Date;
 }
 
-export class CloudFormationEmulator {
+export class CloudFormationEmulator extends LocalService {
   /** Every action received, in order. */
   readonly requests: { action: string; status: number }[] = [];
   private stack?: EmulatedStack;
-  private server?: http.Server;
-  private endpointUrl?: string;
-
-  async start(): Promise<string> {
-    const server = http.createServer((request, response) => this.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.endpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.endpointUrl;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await closeNow(server);
-  }
-
-  get endpoint(): string {
-    if (!this.endpointUrl) throw new Error('the CloudFormation emulator is not started');
-    return this.endpointUrl;
-  }
 
   /** Sets the stack's status, and its template when given (a new template marks an update). */
   setStack(stackId: string, status: string, templateBody?: string): void {
@@ -63,7 +41,7 @@ export class CloudFormationEmulator {
     return this.stack?.status;
   }
 
-  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
+  protected handle(request: http.IncomingMessage, response: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {

@@ -19,8 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
-import { closeNow } from './local-server';
+import { LocalService } from './local-server';
 import type { IdentityManagementType, IdentityRecord } from '../../lib/identity-rules';
 import { API_IDENTITY_FIELDS, ApiIdentityField, FIELDS_OWNED_ELSEWHERE, findApiViolations } from './connect-api-rules';
 
@@ -123,7 +122,7 @@ class TokenBucket {
   }
 }
 
-export class ConnectEmulator {
+export class ConnectEmulator extends LocalService {
   /** Every request received, in order of arrival. */
   readonly requests: RequestRecord[] = [];
   /** Bugs of the emulator itself (answered as 500); a test can assert that there were none. */
@@ -142,34 +141,11 @@ export class ConnectEmulator {
   /** `<operation>/<user ID>` pairs answered with AccessDeniedException. */
   private readonly deniedUsers = new Set<string>();
   private readonly updateSemantics: 'replace' | 'merge';
-  private server?: http.Server;
-  private endpointUrl?: string;
 
   constructor(options: ConnectEmulatorOptions = {}) {
+    super();
     this.updateSemantics = options.updateSemantics ?? 'replace';
     this.echo = options.echoValues ?? 'off';
-  }
-
-  /** Listens on a random port of 127.0.0.1; resolves to the endpoint URL. */
-  async start(): Promise<string> {
-    const server = http.createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.endpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.endpointUrl;
-  }
-
-  /** Closes the server, dropping hung and kept-alive connections. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await closeNow(server);
-  }
-
-  get endpoint(): string {
-    if (!this.endpointUrl) throw new Error('the emulator is not started');
-    return this.endpointUrl;
   }
 
   /** The environment a handler needs to reach this emulator with dummy credentials. */
@@ -301,7 +277,7 @@ export class ConnectEmulator {
 
   // ---- HTTP ----
 
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const raw = await readBody(request);
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const route = this.route(request.method ?? '', path);

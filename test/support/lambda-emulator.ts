@@ -5,9 +5,8 @@
  * container would.
  */
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import type { CloudFormationDriver, Invocation } from './cloudformation-driver';
-import { closeNow } from './local-server';
+import { LocalService } from './local-server';
 
 /** One asynchronous invocation the emulator took, and how it ended. */
 export interface AsyncInvocation {
@@ -17,10 +16,8 @@ export interface AsyncInvocation {
   readonly ended: Promise<Invocation | Error>;
 }
 
-export class LambdaEmulator {
+export class LambdaEmulator extends LocalService {
   readonly invocations: AsyncInvocation[] = [];
-  private server?: http.Server;
-  private endpointUrl?: string;
   /** Refuse the next `count` Invoke requests with this status (e.g. 429, as a throttled Invoke). */
   private refusals: number[] = [];
 
@@ -31,25 +28,8 @@ export class LambdaEmulator {
   constructor(
     private readonly driverFor: (functionName: string) => CloudFormationDriver | undefined,
     private readonly timeoutMs: () => number,
-  ) {}
-
-  async start(): Promise<string> {
-    const server = http.createServer((request, response) => this.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.endpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.endpointUrl;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await closeNow(server);
-  }
-
-  get endpoint(): string {
-    if (!this.endpointUrl) throw new Error('the Lambda emulator is not started');
-    return this.endpointUrl;
+  ) {
+    super();
   }
 
   /** Refuses the next `count` invocations with `status`. */
@@ -64,7 +44,7 @@ export class LambdaEmulator {
     }
   }
 
-  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
+  protected handle(request: http.IncomingMessage, response: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {

@@ -6,9 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { closeNow } from './local-server';
+import { LocalService } from './local-server';
 
 /** One GetObject as the emulator saw it. */
 export interface S3Request {
@@ -17,31 +16,10 @@ export interface S3Request {
   readonly status: number;
 }
 
-export class S3Emulator {
+export class S3Emulator extends LocalService {
   readonly requests: S3Request[] = [];
   private readonly objects = new Map<string, Buffer>();
   private readonly denied = new Set<string>();
-  private server?: http.Server;
-  private endpointUrl?: string;
-
-  async start(): Promise<string> {
-    const server = http.createServer((request, response) => this.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.endpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.endpointUrl;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await closeNow(server);
-  }
-
-  get endpoint(): string {
-    if (!this.endpointUrl) throw new Error('the S3 emulator is not started');
-    return this.endpointUrl;
-  }
 
   put(bucket: string, key: string, body: Buffer | string): void {
     this.objects.set(`${bucket}/${key}`, Buffer.from(body));
@@ -81,7 +59,7 @@ export class S3Emulator {
     }
   }
 
-  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
+  protected handle(request: http.IncomingMessage, response: http.ServerResponse): void {
     request.resume();
     // Path-style addressing: /<bucket>/<key>, which the SDK uses for an IP endpoint.
     const url = new URL(request.url ?? '/', 'http://localhost');
