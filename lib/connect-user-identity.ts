@@ -95,7 +95,7 @@ export const IDENTITY_FIELD_PROPS: Readonly<Record<IdentityField, keyof UserIden
 };
 
 /** Whether a value is only known at deploy time: a CDK token or a CloudFormation dynamic reference. */
-function isDeployTimeValue(value: string): boolean {
+export function isDeployTimeValue(value: string): boolean {
   return Token.isUnresolved(value) || containsDynamicReference(value);
 }
 

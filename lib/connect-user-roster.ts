@@ -8,13 +8,13 @@
  * by the handler. Entries holding a value only known at deploy time (a token or a dynamic reference,
  * which only CloudFormation can resolve) are declared one `ConnectUserIdentity` each, as before.
  */
-import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { userArn as userArnOf } from './connect-access-policy';
-import { ConnectUserIdentity, IDENTITY_FIELD_PROPS } from './connect-user-identity';
+import { ConnectUserIdentity, IDENTITY_FIELD_PROPS, isDeployTimeValue } from './connect-user-identity';
 import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
 import { addDeclarationFile } from './declaration-file';
-import { containsDynamicReference, IdentityField, IdentityRecord, parseInstanceReference } from './identity-rules';
+import { IdentityField, IdentityRecord, parseInstanceReference } from './identity-rules';
 import {
   bareInstanceId,
   compareDeclarations,
@@ -67,11 +67,6 @@ export function rosterConstructId(entry: Pick<RosterEntry, 'instanceId' | 'userI
 export interface ConnectUserRosterProps {
   /** The roster to declare, from `Roster.load`. */
   readonly roster: Roster;
-}
-
-/** Whether a value can only be known at deploy time: a CDK token or a CloudFormation dynamic reference. */
-function isDeployTimeValue(value: string | undefined): boolean {
-  return value !== undefined && (Token.isUnresolved(value) || containsDynamicReference(value));
 }
 
 function declarationOf(entry: RosterEntry): RosterDeclaration {
@@ -136,7 +131,7 @@ export class ConnectUserRoster extends Construct {
       byUser.set(key, entry);
 
       const values = [entry.instanceId, entry.userId, entry.username, ...Object.values(entry.identityInfo)];
-      if (values.some(isDeployTimeValue)) {
+      if (values.some((value) => value !== undefined && isDeployTimeValue(value))) {
         this.deployTimeUsers.push(
           new ConnectUserIdentity(this, rosterConstructId(entry), {
             instanceId: entry.instanceId,
