@@ -11,8 +11,8 @@
  * left to go on, the stage fails with how far it got.
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { IdentityManagementType } from '../lib/identity-rules';
-import { DeclarationLocation, RosterDeclaration, RosterStageResourceProperties } from '../lib/roster-declarations';
+import { hasInstanceIdShape, IdentityManagementType, isUserId } from '../lib/identity-rules';
+import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageResourceProperties, userKey } from '../lib/roster-declarations';
 import { CloudFormationAnswer, sendAnswer } from './cloudformation-response';
 import { connectClient } from './connect-clients';
 import { changedDeclarations, readDeclarationFile } from './declarations';
@@ -186,17 +186,25 @@ async function prepare(event: CloudFormationCustomResourceEvent, continuation: S
     ? { done: continuation.done, failures: [...continuation.failures], failureCount: continuation.failureCount, written: continuation.written, unchanged: continuation.unchanged }
     : {
         done: [],
-        failures: current.invalid.slice(0, MAX_CARRIED_FAILURES).map(({ problems }) => ({
-          instanceId: '-',
-          user: '-',
+        failures: current.invalid.slice(0, MAX_CARRIED_FAILURES).map(({ index, problems }) => ({
+          ...nameOf(current.declarations[index]),
           field: problems.map((problem) => problem.field).join(', '),
-          problem: 'the declaration file holds an invalid declaration',
+          problem: `the declaration file holds an invalid declaration: ${problems.map((problem) => `${problem.field} ${problem.message}`).join('; ')}`,
         })),
         failureCount: current.invalid.length,
         written: 0,
         unchanged: 0,
       };
   return { work, state };
+}
+
+/** How a failure names a declaration that may be malformed: only parts shaped like IDs are printed. */
+function nameOf(declaration: Partial<RosterDeclaration> | undefined): { instanceId: string; user: string } {
+  const instance = typeof declaration?.InstanceId === 'string' ? bareInstanceId(declaration.InstanceId) : undefined;
+  const instanceId = hasInstanceIdShape(instance) ? instance : 'the declared instance';
+  if (isUserId(declaration?.UserId)) return { instanceId, user: declaration.UserId };
+  if (typeof declaration?.Username === 'string' && declaration.UserId === undefined) return { instanceId, user: userKey({ InstanceId: declaration.InstanceId ?? '', Username: declaration.Username }) };
+  return { instanceId, user: 'a user' };
 }
 
 function locationOf(properties: unknown, where: string): DeclarationLocation {
