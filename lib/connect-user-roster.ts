@@ -11,7 +11,7 @@
 import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { userArn as userArnOf } from './connect-access-policy';
-import { ConnectUserIdentity, IDENTITY_FIELD_PROPS, isDeployTimeValue } from './connect-user-identity';
+import { ConnectUserIdentity, findPropProblems, IDENTITY_FIELD_PROPS, isDeployTimeValue } from './connect-user-identity';
 import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
 import { addDeclarationFile } from './declaration-file';
 import { IdentityField, IdentityRecord, parseInstanceReference } from './identity-rules';
@@ -122,6 +122,8 @@ export class ConnectUserRoster extends Construct {
 
     const byUser = new Map<string, RosterEntry>();
     const staged: RosterDeclaration[] = [];
+    /** Problems of staged entries: a roster built in code has not been through the loader's checks. */
+    const problems: string[] = [];
     this.deployTimeUsers = [];
     for (const entry of this.entries) {
       // Instance IDs are compared without regard to case, as Connect compares them.
@@ -158,8 +160,11 @@ export class ConnectUserRoster extends Construct {
         });
       }
       if (entry.userId !== undefined) this.arns.set(`${instance}/${entry.userId}`, userArnOf(arnParts, instance, entry.userId));
+      for (const problem of findPropProblems(entry)) problems.push(`${entry.file}: entry ${entry.entry}: ${problem.field} ${problem.message}`);
       staged.push(declarationOf(entry));
     }
+
+    if (problems.length > 0) this.node.addValidation({ validate: () => problems });
 
     // Each staged user is a line of the template (`"<key>": "<fingerprint>",`, indented): keep the
     // template under CloudFormation's 1,000,000 bytes, with room for the rest of the stack.

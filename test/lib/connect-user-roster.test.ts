@@ -275,3 +275,25 @@ describe('ConnectUserRoster: a whole center in one stack', () => {
     expect(() => Template.fromStack(fine)).not.toThrow();
   });
 });
+
+describe('ConnectUserRoster: a roster built in code', () => {
+  test('fails synth on every invalid entry, naming entry and field and never the value', () => {
+    // GIVEN a roster built in code, past the loader, with a Mobile that lost its "+" and a userId that is a login
+    const app = new App();
+    const stack = new Stack(app, 'Center');
+    new ConnectUserRoster(stack, 'Roster', {
+      roster: rosterOf([agent(0), agent(1, { identityInfo: { mobile: '12065550123' } }), agent(2, { userId: 'mary.major.login' })]),
+    });
+
+    // THEN synth fails with both problems, and neither value
+    let message = '';
+    try {
+      app.synth();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('agents.csv: entry 2: Mobile is not an E.164 number');
+    expect(message).toContain('agents.csv: entry 3: UserId ');
+    expect(message).not.toMatch(/12065550123|mary\.major\.login/);
+  });
+});
