@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ConnectUserIdentity } from '../../lib';
 import { CloudFormationDriver } from '../support/cloudformation-driver';
 import { useEndToEnd } from '../support/end-to-end';
-import { expectNoPersonalData } from '../support/personal-data';
+import { expectNoPersonalData } from '../support/end-to-end';
 
 const INSTANCE = randomUUID();
 const USER = randomUUID();
