@@ -1,4 +1,5 @@
 import {
+  DirectoryType,
   AccessDeniedException,
   ConnectClient,
   DescribeInstanceCommand,
@@ -24,7 +25,7 @@ function freshInstance(): string {
   return `${INSTANCE.slice(0, -5)}${String(instanceCounter).padStart(5, '0')}`;
 }
 
-function givenInstance(instanceId: string, type: string, held: Record<string, string> = HELD) {
+function givenInstance(instanceId: string, type: DirectoryType, held: Record<string, string> = HELD) {
   connect.on(DescribeInstanceCommand, { InstanceId: instanceId }).resolves({ Instance: { Id: instanceId, IdentityManagementType: type } });
   connect.on(DescribeUserCommand, { InstanceId: instanceId, UserId: USER }).resolves({ User: { Id: USER, Arn: ARN, IdentityInfo: held } });
   connect.on(UpdateUserIdentityInfoCommand).resolves({});
