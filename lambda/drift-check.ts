@@ -97,6 +97,7 @@ interface StackState {
 
 /** Lambda entry point of the drift check. */
 export async function checkDrift(payload: DriftCheckRequest | DriftContinuation, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<DriftSummary> {
+  if (!isDriftCheck(payload)) throw new Error('not a drift check request: invoke with {"action":"check-drift"}');
   const stackId = process.env.STACK_ID;
   if (!stackId) throw new Error('STACK_ID is not set');
   const correct = process.env.CORRECT_DRIFT === 'true';

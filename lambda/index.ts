@@ -1,7 +1,11 @@
 /**
- * The Custom::ConnectUserIdentity handler. It answers CloudFormation itself, exactly once per event and
- * always before the Lambda's own timeout: a thrown error, a hung call or a malformed event all end in a
- * FAILED answer with a Reason that names IDs and fields, never identity values.
+ * The handler bundle's entry points:
+ * - `handler`, the custom resources' function: `Custom::ConnectUserIdentity` events here, and roster
+ *   stages (`Custom::ConnectUserRoster`, and their hand-overs) in roster-stage.ts. It answers
+ *   CloudFormation itself, exactly once per event and always before the Lambda's own timeout: a thrown
+ *   error, a hung call or a malformed event all end in a FAILED answer with a Reason that names IDs and
+ *   fields, never identity values.
+ * - `checkDrift`, the drift check's function (drift-check.ts).
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { ROSTER_STAGE_RESOURCE_TYPE } from '../lib/roster-declarations';
