@@ -6,7 +6,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Problem, validateIdentityInfo, validateInstanceReference, validateUserReference } from '../lib/identity-rules';
 import { DECLARATION_FORMAT, DeclarationLocation, RosterDeclaration, userKey, bareInstanceId } from '../lib/roster-declarations';
-import { DeclarationError } from './identity-sync';
+import { DeclarationError } from './failure-reasons';
 
 const clients = new Map<string, S3Client>();
 

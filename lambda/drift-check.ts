@@ -17,11 +17,10 @@ import { RESOURCE_TYPE } from '../lib/resource-properties';
 import { bareInstanceId, DeclarationLocation, ROSTER_STAGE_RESOURCE_TYPE, RosterDeclaration, userKey } from '../lib/roster-declarations';
 import { connectClient } from './connect-clients';
 import { readDeclarationFile } from './declarations';
-import { DeclarationError } from './identity-sync';
+import { DeclarationError } from './failure-reasons';
 import { log } from './log';
 import { countDone, DoneRanges, handOver, invocationWindow, runPool, worthHandingOver } from './long-run';
-import { Clock, Pacer, PacerState } from './pacer';
-import { sleep } from './retry';
+import { Pacer, PacerState, systemClock } from './pacer';
 import { RosterSync } from './roster-sync';
 
 /** What starts a check: the schedule, or a person (`aws lambda invoke`). */
@@ -86,7 +85,6 @@ const STATUS_FRESH_MS = 2_000;
 /** Without a schedule, how long an on-demand check may go on. */
 const ON_DEMAND_LIMIT_MS = 3_600_000;
 
-const realClock: Clock = { now: () => Date.now(), sleep };
 let cloudFormation: CloudFormationClient | undefined;
 
 /** The stack's status and last update, as CloudFormation reports them. */
@@ -161,11 +159,11 @@ export async function checkDrift(payload: DriftCheckRequest | DriftContinuation,
       throw new Error(stopReason);
     }
   };
-  const pacer = new Pacer(realClock, undefined, continuation?.pacer);
+  const pacer = new Pacer(systemClock, undefined, continuation?.pacer);
   const sync = new RosterSync({
     region: process.env.AWS_REGION ?? 'us-east-1',
     pacer,
-    clock: realClock,
+    clock: systemClock,
     signal: controller.signal,
     client: connectClient,
     knownTypes: continuation?.identityManagementTypes,

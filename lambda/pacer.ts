@@ -22,6 +22,7 @@
  * throttles each API apart; the SDK has one limiter per client), and growth counted in requests rather
  * than in seconds.
  */
+import { sleep } from './retry';
 
 /** Time, for the pacer: the real clock in the handler, a simulated one in models and tests. */
 export interface Clock {
@@ -30,6 +31,9 @@ export interface Clock {
   /** Resolves after `ms` milliseconds; rejects when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
+
+/** The real clock, for the handler. */
+export const systemClock: Clock = { now: () => Date.now(), sleep };
 
 /** Tuning of a {@link OperationPacer}. */
 export interface PacerSettings {

@@ -16,11 +16,10 @@ import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageReso
 import { CloudFormationAnswer, sendAnswer } from './cloudformation-response';
 import { connectClient } from './connect-clients';
 import { changedDeclarations, readDeclarationFile } from './declarations';
-import { DeclarationError } from './identity-sync';
+import { DeclarationError } from './failure-reasons';
 import { log } from './log';
 import { countDone, DoneRanges, handOver, invocationWindow, runPool, worthHandingOver } from './long-run';
-import { Clock, Pacer, PacerState } from './pacer';
-import { sleep } from './retry';
+import { Pacer, PacerState, systemClock } from './pacer';
 import { RosterSync, UserFailure } from './roster-sync';
 
 /** Marks a payload as the continuation of a stage, not a CloudFormation event. */
@@ -60,7 +59,6 @@ const DEFAULT_SERVICE_TIMEOUT_S = 3_600;
 /** Part of the ServiceTimeout kept back for the answer, and for invocations starting late. */
 const SERVICE_TIMEOUT_MARGIN = 0.05;
 
-const realClock: Clock = { now: () => Date.now(), sleep };
 
 /** Runs a stage event, or a continuation of one. Always ends in an answer or a hand-over. */
 export async function handleRosterStage(payload: CloudFormationCustomResourceEvent | StageContinuation, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> {
@@ -91,11 +89,11 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
   }
   log('info', 'stage invocation started', { ...base, usersToApply: work.length, alreadyDone: countDone(state.done) });
 
-  const pacer = new Pacer(realClock, undefined, continuation?.pacer);
+  const pacer = new Pacer(systemClock, undefined, continuation?.pacer);
   const sync = new RosterSync({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     pacer,
-    clock: realClock,
+    clock: systemClock,
     signal: controller.signal,
     client: connectClient,
     knownTypes: continuation?.identityManagementTypes,
