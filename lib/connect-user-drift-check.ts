@@ -3,7 +3,6 @@
  * field of every declared user with what Connect holds, reports drift as metrics and log lines without
  * values, and, when asked, writes the declared fields back.
  */
-import * as path from 'node:path';
 import {
   Aspects,
   Aws,
@@ -19,7 +18,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { policyDocument, StatementJson } from './connect-access-policy';
-import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
+import { ConnectUserIdentityProvider, handlerFunctionDefaults } from './connect-user-identity-provider';
 import { DRIFT_METRICS } from './drift-metrics';
 import { acknowledgeWildcardResources } from './policy-acknowledgements';
 
@@ -40,8 +39,6 @@ export interface ConnectUserDriftCheckProps {
   readonly correct?: boolean;
 }
 
-/** Where the handler asset is, beside `lib/` in the package (the same bundle as the deploy handler). */
-const HANDLER_ASSET_DIR = path.join(__dirname, '..', 'assets', 'handler');
 
 /**
  * Checks, on a schedule, that Connect still holds what this stack declares for each of its users
@@ -82,12 +79,8 @@ export class ConnectUserDriftCheck extends Construct {
     });
     this.function = new lambda.Function(this, 'Handler', {
       description: 'Checks the declared identities of Amazon Connect users against Connect',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...handlerFunctionDefaults(),
       handler: 'index.checkDrift',
-      code: lambda.Code.fromAsset(HANDLER_ASSET_DIR),
-      memorySize: 256,
-      timeout: Duration.minutes(15),
       role: this.role,
       logGroup,
       environment: { STACK_ID: Aws.STACK_ID, STACK_NAME: Aws.STACK_NAME, CORRECT_DRIFT: String(this.correct) },

@@ -13,8 +13,22 @@ import {
 } from './connect-access-policy';
 import { acknowledgeWildcardResources } from './policy-acknowledgements';
 
-/** Where the build puts the bundled handler: beside `lib/`, in the package. */
+/** Where the build puts the bundled handler: beside `lib/` (and `build/`), in the package. */
 const HANDLER_ASSET_DIR = path.join(__dirname, '..', 'assets', 'handler');
+
+/**
+ * What every function of the library runs: the one handler bundle (its export named by each function's
+ * `handler`), on the Lambda runtime it is built and tested for, with a Lambda's longest timeout.
+ */
+export function handlerFunctionDefaults(): Pick<lambda.FunctionProps, 'runtime' | 'architecture' | 'code' | 'memorySize' | 'timeout'> {
+  return {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    code: lambda.Code.fromAsset(HANDLER_ASSET_DIR),
+    memorySize: 256,
+    timeout: Duration.minutes(15),
+  };
+}
 
 /** The construct ID of the one provider in each stack. Public contract: changing it replaces the function. */
 const PROVIDER_ID = 'ConnectUserIdentityProvider';
@@ -79,11 +93,8 @@ export class ConnectUserIdentityProvider extends Construct {
 
     this.function = new lambda.Function(this, 'Handler', {
       description: 'Applies the declared identities of Amazon Connect users (Custom::ConnectUserIdentity)',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...handlerFunctionDefaults(),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(HANDLER_ASSET_DIR),
-      memorySize: 256,
       timeout: ConnectUserIdentityProvider.TIMEOUT,
       role: this.role,
       logGroup: this.logGroup,
