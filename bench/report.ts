@@ -70,6 +70,13 @@ function deployOf(results: Results, design: Design, users: number): DeployFigure
   return results.deploys.find((run) => run.design === design && run.users === users);
 }
 
+/** The most users the per-user design can declare in one stack: 500 resources less those it adds to its users. */
+function perUserCeiling(results: Results): number {
+  const measured = results.synth.filter((cell) => cell.design === 'per-user' && cell.metrics);
+  const largest = measured[measured.length - 1];
+  return largest?.metrics ? LIMITS.resources - (largest.metrics.resources - largest.users) : Number.NaN;
+}
+
 /** Wall time over the bound; undefined when the burst alone covers the calls. */
 function boundRatio(run: Pick<DeployFigures, 'wallMs' | 'boundMs'>): number | undefined {
   return run.boundMs > 0 ? run.wallMs / run.boundMs : undefined;
@@ -156,7 +163,8 @@ export function renderMarkdown(results: Results): string {
     `| aws-cdk-lib / @aws-sdk/client-connect | ${machine.awsCdkLib} / ${machine.sdk} |`,
     `| load average (1 min): at the start / median / highest / at the end | ${[machine.loadAverage.start, machine.loadAverage.median, machine.loadAverage.highest, machine.loadAverage.end].map((value) => value.toFixed(2)).join(' / ')} |`,
     '',
-    'The machine may be running other work beside the bench: the load average, sampled every 10 s, shows how busy it was. Timings are noisy; synth and handler figures are medians of several samples, deploys run once each.',
+    "The load average, sampled every 10 s, counts the bench's own processes (the per-user deploys, last, start a hundred containers at once) and any other work the machine ran meanwhile. " +
+      'Timings are noisy; synth and handler figures are medians of several samples, deploys run once each.',
     '',
     '## Targets',
     '',
@@ -202,7 +210,7 @@ function headlines(results: Results): string[] {
   if (tenThousand?.metrics) {
     lines.push(
       `- **Synth of 10,000 users**: ${ms(tenThousand.synthMs)} ms (reading the roster included), ${tenThousand.metrics.resources} resources, a template of ${int(tenThousand.metrics.largestTemplateBytes)} bytes. ` +
-        `The per-user design cannot synthesize past about 490 users; AwsCustomResource's template would be ${int(cellOf(results, 'aws-custom-resource', 10_000)?.metrics?.largestTemplateBytes ?? Number.NaN)} bytes.`,
+        `The per-user design cannot synthesize past ${int(perUserCeiling(results))} users; AwsCustomResource's template would be ${int(cellOf(results, 'aws-custom-resource', 10_000)?.metrics?.largestTemplateBytes ?? Number.NaN)} bytes.`,
     );
   }
   lines.push('');
@@ -247,7 +255,7 @@ function synthSection(results: Results): string[] {
     `⚠ marks a figure past a limit: more than ${LIMITS.resources} resources (CloudFormation refuses the stack; CDK refuses to synthesize it unless its check is turned off, ` +
       'which the bench does for AwsCustomResource only, to measure it at all), a template over 1,000,000 bytes (CloudFormation refuses it even from S3), ' +
       `or a role's inline policies over ${int(LIMITS.rolePolicyChars)} characters (IAM refuses them: AwsCustomResource adds an \`AWS::IAM::Policy\` per user to one shared role). ` +
-      'The per-user design is synthesized with the check on, as users get it: past about 490 users CDK refuses it. ' +
+      `The per-user design is synthesized with the check on, as users get it: past ${int(perUserCeiling(results))} users (500 less the resources it adds to its users) CDK refuses it. ` +
       "The roster's declaration files (its users' values, one file per stage) are file assets published to the bootstrap bucket, not part of any template.",
   );
   lines.push('');
@@ -365,7 +373,7 @@ function changeSection(results: Results): string[] {
     `After the 10,000-user deploy above, the same roster with one user's last name changed, deployed over it: ${change.stagesUpdated} of ${change.stages} stages got an Update (the others' declaration files did not change), ` +
       `${change.invocations} invocation, and these Connect calls: ${change.calls.map((call) => `\`${call}\``).join(', ')}. It took ${seconds(change.wallMs)} from the event to the answer ` +
       '(not paced by the quota: a fresh process, the two declaration files read from S3, and three calls), and ' +
-      `${change.succeeded ? 'the user holds the new name' : '**the change did not complete**'}. The stage reads the previous declaration file to find what changed, so the other 2,499 users of the stage are neither read nor written.`,
+      `${change.succeeded ? 'the user holds the new name' : '**the change did not complete**'}. The stage reads the previous declaration file to find what changed, so the stage's other users are neither read nor written.`,
     '',
   ];
 }
