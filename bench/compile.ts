@@ -1,6 +1,6 @@
 /**
  * Compiles the library and the synth entry point to JavaScript in the layout of the published package
- * (`lib/*.js` beside `assets/handler`), so that a timed synth loads JavaScript as a consumer would,
+ * (`lib/` with its subdirectories, beside `assets/handler`), so that a timed synth loads JavaScript as a consumer would,
  * with no TypeScript compiler in the measurement.
  */
 import { build } from 'esbuild';
@@ -16,7 +16,7 @@ export async function compileForSynth(): Promise<string> {
   rmSync(PACKAGE_DIR, { recursive: true, force: true });
   mkdirSync(PACKAGE_DIR, { recursive: true });
   const sources = [
-    ...readdirSync(path.join(ROOT, 'lib'))
+    ...readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
       .map((file) => path.join(ROOT, 'lib', file)),
     path.join(ROOT, 'bench', 'stacks.ts'),

@@ -119,8 +119,10 @@ async function simulate(scenario: PacingScenario, design: PacingDesign, settings
   // A realistic epoch: the SDK limiter reads a zero time as "never refilled".
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const startedAt = clock.now();
-  const previousTimeout = DefaultRateLimiter.setTimeoutFn;
-  DefaultRateLimiter.setTimeoutFn = ((fire: () => void, delay: number) => void clock.sleep(delay).then(fire)) as typeof DefaultRateLimiter.setTimeoutFn;
+  // The limiter waits through a static timer function of its class: it must wait in simulated time.
+  const limiterClass = DefaultRateLimiter as unknown as { setTimeoutFn: (fire: () => void, delay: number) => void };
+  const previousTimeout = limiterClass.setTimeoutFn;
+  limiterClass.setTimeoutFn = (fire, delay) => void clock.sleep(delay).then(fire);
   try {
     const buckets = Object.fromEntries(OPERATIONS.map((operation) => [operation, new Bucket(scenario.ratePerSecond, scenario.burst)])) as Record<Operation, Bucket>;
     const gate = design === 'pacer' ? pacerGate(clock, settings) : sdkAdaptiveGate(clock);
@@ -176,6 +178,6 @@ async function simulate(scenario: PacingScenario, design: PacingDesign, settings
       competitorSuccess: competitor.sent === 0 ? 1 : competitor.succeeded / competitor.sent,
     };
   } finally {
-    DefaultRateLimiter.setTimeoutFn = previousTimeout;
+    limiterClass.setTimeoutFn = previousTimeout;
   }
 }

@@ -1,8 +1,13 @@
-/** Renders the results of a run as BENCHMARKS.md and the table printed at the end of `npm run bench`. */
-import { TemplateMetrics } from './template-metrics';
-import { ThroughputResult } from './throughput';
-import { Library } from './stacks';
-import { ModelResult, ModelScenario } from './retry-model';
+/** Renders the results of a run as BENCHMARKS.md, the chart's panels, and the summary printed at the end of `npm run bench`. */
+import type { Panel } from './chart';
+import { DeployFigures, gbSeconds, requestTotals } from './deploy-figures';
+import type { ModelResult, ModelScenario } from './retry-model';
+import type { PacingResult } from './pacing-model';
+import type { PacingStudy } from './pacing-study';
+import type { ChangeFigures, ContentionFigures, DriftCheckFigures } from './roster-world-runs';
+import { Design, DESIGN_LABELS, DESIGNS } from './stacks';
+import type { SynthCell } from './synth-study';
+import { SYNTH_RUNS, VALIDATED_RUNS, VALIDATED_USERS } from './synth-study';
 
 export interface Machine {
   readonly cpus: number;
@@ -12,21 +17,8 @@ export interface Machine {
   readonly os: string;
   readonly awsCdkLib: string;
   readonly sdk: string;
-  readonly loadAverageBefore: number;
-  readonly loadAverageAfter: number;
-}
-
-export interface SynthRow {
-  readonly users: number;
-  /** Median ms from `new App()` to the end of synth, validator off. */
-  readonly synthMs: Record<Library, number>;
-  /** Median ms of the whole process, validator off. */
-  readonly processMs: Record<Library, number>;
-  /** Median ms of loading the library. */
-  readonly loadMs: Record<Library, number>;
-  /** Median ms of the whole process, with aws-cdk-lib's default template validator. */
-  readonly validatedProcessMs: Record<Library, number>;
-  readonly template: Record<Library, TemplateMetrics>;
+  /** The 1-minute load average, sampled every 10 s through the run. */
+  readonly loadAverage: { readonly start: number; readonly highest: number; readonly median: number; readonly end: number };
 }
 
 export interface HandlerRow {
@@ -39,17 +31,23 @@ export interface Results {
   readonly date: string;
   readonly command: string;
   readonly durationS: number;
+  /** Seconds each phase took. */
+  readonly phases: Record<string, number>;
   readonly machine: Machine;
-  readonly synthRuns: number;
-  readonly validatedRuns: number;
+  readonly synth: readonly SynthCell[];
+  readonly handler: { readonly ours: HandlerRow; readonly awsCustomResource: HandlerRow };
   readonly handlerRuns: number;
-  readonly synth: readonly SynthRow[];
-  readonly handler: Record<Library, HandlerRow>;
-  readonly throughput: Record<Library, ThroughputResult>;
-  readonly unthrottled: Record<Library, ThroughputResult>;
-  readonly model: readonly { scenario: ModelScenario; previous: ModelResult; current: ModelResult }[];
-  /** Ours on queues of the same length with fewer containers, against the model's prediction. */
-  readonly scaling: readonly { run: ThroughputResult; model: ModelResult }[];
+  /** First deploys at Connect's default quota, time-scaled: every design and size. */
+  readonly deploys: readonly DeployFigures[];
+  readonly maxContainers: number;
+  /** A one-user change of the largest roster. */
+  readonly change: ChangeFigures;
+  readonly pacing: PacingStudy;
+  /** The real handler's deploys at other quotas (and the 2,000-user deploy at the default one). */
+  readonly realPacing: readonly DeployFigures[];
+  readonly contention: readonly ContentionFigures[];
+  readonly drift: DriftCheckFigures;
+  readonly retryModel: readonly { scenario: ModelScenario; previous: ModelResult; current: ModelResult }[];
 }
 
 export interface Target {
@@ -58,263 +56,560 @@ export interface Target {
   readonly measured: string;
 }
 
-/** IAM's limit on the inline policies of one role, in characters. */
-const ROLE_INLINE_LIMIT = 10_240;
-/** CloudFormation's limit on the resources of one template. */
-const TEMPLATE_RESOURCE_LIMIT = 500;
+/** CloudFormation's limits, and IAM's on a role's inline policies. */
+const LIMITS = { resources: 500, templateBytes: 1_000_000, rolePolicyChars: 10_240, dynamicReferences: 60 } as const;
+
+/** What a target is measured against. */
+const TARGETS = { synthGrowth: 12, largestTemplateBytes: 1_000_000, deployRatio: 1.25, requestsPerCall: 1.25, versusAwsCustomResource: 0.5 } as const;
+
+function cellOf(results: Results, design: Design, users: number): SynthCell | undefined {
+  return results.synth.find((cell) => cell.design === design && cell.users === users);
+}
+
+function deployOf(results: Results, design: Design, users: number): DeployFigures | undefined {
+  return results.deploys.find((run) => run.design === design && run.users === users);
+}
+
+/** The most users the per-user design can declare in one stack: 500 resources less those it adds to its users. */
+function perUserCeiling(results: Results): number {
+  const measured = results.synth.filter((cell) => cell.design === 'per-user' && cell.metrics);
+  const largest = measured[measured.length - 1];
+  return largest?.metrics ? LIMITS.resources - (largest.metrics.resources - largest.users) : Number.NaN;
+}
+
+/** Wall time over the bound; undefined when the burst alone covers the calls. */
+function boundRatio(run: Pick<DeployFigures, 'wallMs' | 'boundMs'>): number | undefined {
+  return run.boundMs > 0 ? run.wallMs / run.boundMs : undefined;
+}
+
+function requestsPerCall(run: DeployFigures): number {
+  return requestTotals(run).total / run.callsNeeded;
+}
+
+function throttledShare(run: Pick<DeployFigures, 'requests'>): number {
+  const { total, throttled } = requestTotals(run);
+  return total === 0 ? 0 : throttled / total;
+}
 
 export function targets(results: Results): Target[] {
-  const largest = results.synth[results.synth.length - 1];
-  const bytesRatio = largest.template.ours.bytes / largest.template.theirs.bytes;
-  const synthRatio = largest.synthMs.ours / largest.synthMs.theirs;
-  const ours = results.throughput.ours;
-  const throughputRatio = ours.wallMs / ours.lowerBoundMs;
-  const constants = results.synth.map((row) => row.template.ours.resources - row.users);
+  const thousand = cellOf(results, 'roster', 1_000);
+  const largest = cellOf(results, 'roster', 10_000);
+  const growth = (largest?.synthMs ?? Number.NaN) / (thousand?.synthMs ?? Number.NaN);
+  const largestBytes = largest?.metrics?.largestTemplateBytes ?? Number.NaN;
+  const twoThousand = deployOf(results, 'roster', 2_000);
+  const twoThousandRatio = twoThousand ? boundRatio(twoThousand) ?? Number.NaN : Number.NaN;
+  const rosterDeploys = results.deploys.filter((run) => run.design === 'roster');
+  const worst = rosterDeploys.reduce((top, run) => (requestsPerCall(run) > requestsPerCall(top) ? run : top), rosterDeploys[0]);
+  const at400 = { roster: cellOf(results, 'roster', 400), theirs: cellOf(results, 'aws-custom-resource', 400) };
+  const bytes400 = (at400.roster?.metrics?.bytes ?? Number.NaN) / (at400.theirs?.metrics?.bytes ?? Number.NaN);
+  const synth400 = (at400.roster?.synthMs ?? Number.NaN) / (at400.theirs?.synthMs ?? Number.NaN);
   return [
-    { name: `template bytes at N = ${largest.users} ≤ ½ of AwsCustomResource's`, met: bytesRatio <= 0.5, measured: ratio(bytesRatio) },
-    { name: `synth time at N = ${largest.users} ≤ ½ of AwsCustomResource's`, met: synthRatio <= 0.5, measured: ratio(synthRatio) },
     {
-      name: `${ours.users} throttled Creates: no failure, within 1.25× the lower bound (${seconds(ours.lowerBoundMs * 1.25)})`,
-      met: ours.failures === 0 && throughputRatio <= 1.25,
-      measured: `${ours.failures} failures, ${seconds(ours.wallMs)} = ${ratio(throughputRatio)}`,
+      name: `synth time of 10,000 users ÷ synth time of 1,000 ≤ ${TARGETS.synthGrowth}×`,
+      met: growth <= TARGETS.synthGrowth,
+      measured: `${ms(largest?.synthMs)} ms ÷ ${ms(thousand?.synthMs)} ms = ${ratio(growth)}`,
     },
     {
-      name: 'one CloudFormation resource per declared user, plus a constant',
-      met: new Set(constants).size === 1,
-      measured: `resources − N = ${[...new Set(constants)].join(', ')}`,
+      name: `largest template at 10,000 users ≤ ${int(TARGETS.largestTemplateBytes)} bytes`,
+      met: largestBytes <= TARGETS.largestTemplateBytes,
+      measured: `${int(largestBytes)} bytes`,
+    },
+    {
+      name: `first deploy of 2,000 users ≤ ${TARGETS.deployRatio}× the bound, no failure`,
+      met: twoThousand !== undefined && twoThousand.failures === 0 && twoThousandRatio <= TARGETS.deployRatio,
+      measured: twoThousand ? `${seconds(twoThousand.wallMs)} ÷ ${seconds(twoThousand.boundMs)} = ${ratio(twoThousandRatio)}, ${twoThousand.failures} failures` : 'not run',
+    },
+    {
+      name: `Connect requests ≤ ${TARGETS.requestsPerCall}× the calls needed (every roster deploy, 1 to 10,000 users)`,
+      met: rosterDeploys.every((run) => requestsPerCall(run) <= TARGETS.requestsPerCall),
+      measured: worst ? `at most ${ratio(requestsPerCall(worst))} (${int(worst.users)} users: ${int(requestTotals(worst).total)} requests for ${int(worst.callsNeeded)} calls)` : 'not run',
+    },
+    {
+      name: `template bytes at 400 users ≤ ½ of AwsCustomResource's`,
+      met: bytes400 <= TARGETS.versusAwsCustomResource,
+      measured: ratio(bytes400),
+    },
+    {
+      name: `synth time at 400 users ≤ ½ of AwsCustomResource's`,
+      met: synth400 <= TARGETS.versusAwsCustomResource,
+      measured: ratio(synth400),
     },
   ];
 }
 
 export function renderMarkdown(results: Results): string {
   const { machine } = results;
-  const lines: string[] = [];
-  lines.push('# Benchmarks');
-  lines.push('');
-  lines.push(
-    'ConnectUserIdentity ("ours") against what a CDK user would write without it: one `AwsCustomResource` per user calling ' +
-      '`Connect:UpdateUserIdentityInfo`, with `AwsCustomResourcePolicy.fromSdkCalls({ resources: [userArn] })` ("AwsCustomResource"). ' +
-      'Both declare the same users of one instance (first name, last name and email), in the same run on the same machine.',
-  );
-  lines.push('');
-  lines.push(`Run with \`${results.command}\` on ${results.date} (${Math.round(results.durationS)} s in all). The file is rewritten by each run.`);
-  lines.push('');
-  lines.push('| machine | |');
-  lines.push('|---|---|');
-  lines.push(`| CPUs (\`nproc\`) | ${machine.cpus} |`);
-  lines.push(`| CPU model | ${machine.cpuModel} |`);
-  lines.push(`| memory | ${machine.memoryGiB.toFixed(1)} GiB |`);
-  lines.push(`| Node.js | ${machine.node} |`);
-  lines.push(`| OS | ${machine.os} |`);
-  lines.push(`| aws-cdk-lib / @aws-sdk/client-connect | ${machine.awsCdkLib} / ${machine.sdk} |`);
-  lines.push(`| load average (1 min) before / after | ${machine.loadAverageBefore.toFixed(2)} / ${machine.loadAverageAfter.toFixed(2)} |`);
-  lines.push('');
-  lines.push('## Targets');
-  lines.push('');
-  lines.push('| target | measured | met |');
-  lines.push('|---|---|---|');
-  for (const target of targets(results)) lines.push(`| ${target.name} | ${target.measured} | ${target.met ? 'yes' : '**no**'} |`);
-  lines.push('');
-  lines.push(...synthSection(results));
-  lines.push(...throughputSection(results));
-  lines.push(...handlerSection(results));
-  lines.push(...modelSection(results));
-  lines.push(...methodSection(results));
+  const lines: string[] = [
+    '# Benchmarks',
+    '',
+    'Three ways of declaring the identity of a contact center\'s Connect users, measured side by side in one run on one machine, each declaring the same users of one instance ' +
+      '(first name, last name and email) read from the same roster file with `Roster.load`:',
+    '',
+    `- **${DESIGN_LABELS.roster}** (the roster design): users split into stages of at most 2,500, one \`Custom::ConnectUserRoster\` each, their declarations shipped as an S3 file asset; a paced handler that hands long stages over to new invocations of itself.`,
+    `- **${DESIGN_LABELS['per-user']}** (the per-user design): one \`Custom::ConnectUserIdentity\` per user, as the earlier roster declared them, each served by its own invocation of the handler.`,
+    `- **${DESIGN_LABELS['aws-custom-resource']}**: what a CDK user would write without this library, one \`AwsCustomResource\` per user calling \`Connect:UpdateUserIdentityInfo\`, with \`AwsCustomResourcePolicy.fromSdkCalls({ resources: [userArn] })\`.`,
+    '',
+    `Run with \`${results.command}\` on ${results.date} (${minutes(results.durationS * 1000)} in all: ${Object.entries(results.phases)
+      .map(([phase, secondsTaken]) => `${phase} ${Math.round(secondsTaken)} s`)
+      .join(', ')}). The file and bench/chart.svg are rewritten by each run; the raw figures are in bench/out/results.json.`,
+    '',
+    '| machine | |',
+    '|---|---|',
+    `| CPUs (\`nproc\`) | ${machine.cpus} |`,
+    `| CPU model | ${machine.cpuModel} |`,
+    `| memory | ${machine.memoryGiB.toFixed(1)} GiB |`,
+    `| Node.js | ${machine.node} |`,
+    `| OS | ${machine.os} |`,
+    `| aws-cdk-lib / @aws-sdk/client-connect | ${machine.awsCdkLib} / ${machine.sdk} |`,
+    `| load average (1 min): at the start / median / highest / at the end | ${[machine.loadAverage.start, machine.loadAverage.median, machine.loadAverage.highest, machine.loadAverage.end].map((value) => value.toFixed(2)).join(' / ')} |`,
+    '',
+    "The load average, sampled every 10 s, counts the bench's own processes (the per-user deploys, last, start a hundred containers at once) and any other work the machine ran meanwhile. " +
+      'Timings are noisy; synth and handler figures are medians of several samples, deploys run once each.',
+    '',
+    '## Targets',
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...targets(results).map((target) => `| ${target.name} | ${target.measured} | ${target.met ? 'yes' : '**no**'} |`),
+    '',
+    ...headlines(results),
+    ...synthSection(results),
+    ...deploySection(results),
+    ...changeSection(results),
+    ...pacingSection(results),
+    ...driftSection(results),
+    ...handlerSection(results),
+    ...retrySection(results),
+    ...methodSection(),
+  ];
   return `${lines.join('\n')}\n`;
 }
 
-/** The tables printed at the end of a run. */
-export function renderSummary(results: Results): string {
-  return [...synthSection(results), ...throughputSection(results), ...handlerSection(results), '## Targets', '', ...targets(results).map((target) => `- ${target.met ? 'met' : 'MISSED'}: ${target.name}: ${target.measured}`)].join('\n');
+/** The figures a reader asks for first. */
+function headlines(results: Results): string[] {
+  const largest = results.deploys.find((run) => run.design === 'roster' && run.users === 10_000);
+  const drift = results.drift;
+  const perThousand = 1_000 / drift.users;
+  const lines = ['## In short', ''];
+  if (largest) {
+    lines.push(
+      `- **10,000 users at Connect's default quota** (2 requests a second per operation, burst 5): a first deploy takes ${minutes(largest.wallMs * largest.quota.timeScale)} ` +
+        `(measured ${seconds(largest.wallMs)} at ${largest.quota.timeScale} times the speed), ${ratio(boundRatio(largest))} the least the quota allows (${minutes(largest.boundMs * largest.quota.timeScale)}), ` +
+        `in ${largest.stages} stages and ${largest.invocations} Lambda invocations, with ${int(requestTotals(largest).total)} Connect requests for ${int(largest.callsNeeded)} calls and ${largest.failures} failures.`,
+    );
+  }
+  lines.push(
+    `- **One user changed** in a deployed roster of 10,000: ${results.change.calls.length} Connect calls (${results.change.calls.join(', ')}), ` +
+      `${results.change.stagesUpdated} of ${results.change.stages} stages updated, ${seconds(results.change.wallMs)} from the first event to the last answer.`,
+  );
+  lines.push(
+    `- **A drift check** costs, per 1,000 users at the default quota, ${minutes(drift.wallMs * drift.quota.timeScale * perThousand)}, ${int(requestTotals(drift).total * perThousand)} Connect requests and ` +
+      `${gb(gbSeconds(drift) * drift.quota.timeScale * perThousand)} Lambda GB-seconds.`,
+  );
+  const tenThousand = cellOf(results, 'roster', 10_000);
+  if (tenThousand?.metrics) {
+    lines.push(
+      `- **Synth of 10,000 users**: ${ms(tenThousand.synthMs)} ms (reading the roster included), ${tenThousand.metrics.resources} resources, a template of ${int(tenThousand.metrics.largestTemplateBytes)} bytes. ` +
+        `The per-user design cannot synthesize past ${int(perUserCeiling(results))} users; AwsCustomResource's template would be ${int(cellOf(results, 'aws-custom-resource', 10_000)?.metrics?.largestTemplateBytes ?? Number.NaN)} bytes.`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 function synthSection(results: Results): string[] {
-  const lines = ['## Synth', ''];
-  lines.push('![Synth time and template bytes against the number of users](bench/chart.svg)');
+  const lines = ['## 1. Synth', ''];
+  lines.push('![Synth time, largest template and deploy time against the number of users, for the three designs](bench/chart.svg)');
   lines.push('');
   lines.push(
-    `Synth time is the median of ${results.synthRuns} runs, ours and AwsCustomResource's alternating, each in a fresh Node.js process running the app ` +
-      'compiled to JavaScript; it runs from `new App()` to the end of `app.synth()` (constructs, synthesis, template and assets written), with the library already loaded ' +
-      "and with aws-cdk-lib's built-in template validator off (`CDK_VALIDATION=false`): that validator costs the same few seconds for any app and is shown apart below.",
+    `Synth time is the median of ${SYNTH_RUNS} samples, the designs taking turns, each in a fresh Node.js process running the app compiled to JavaScript, as \`cdk synth\` runs an app. ` +
+      'It runs from reading the roster file (`Roster.load`, also shown apart) to the end of `app.synth()` (constructs, synthesis, templates and assets written), with the libraries already loaded, ' +
+      "and with aws-cdk-lib's template validator off (`CDK_VALIDATION=false`): the validator costs about the same few seconds for any app, and is shown apart below. " +
+      'Bytes are those of every template of the cloud assembly (nested ones would count too; none of the designs has any). ' +
+      'Policy chars are those of the inline policies of the role of the function that serves the custom resources, and of the `AWS::IAM::Policy` resources attached to it, ' +
+      `as IAM counts them against its limit of ${int(LIMITS.rolePolicyChars)} characters: names and documents without white space, the template's intrinsics replaced with realistic values. ` +
+      `Dynamic references are the \`{{resolve:...}}\` of the templates (CloudFormation allows ${LIMITS.dynamicReferences} a template).`,
   );
   lines.push('');
-  lines.push('| N | synth ms, ours | synth ms, AwsCustomResource | ratio | template bytes, ours | template bytes, AwsCustomResource | ratio | resources, ours | resources, AwsCustomResource | IAM policy chars, ours | IAM policy chars, AwsCustomResource | ratio |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const row of results.synth) {
-    const { ours, theirs } = row.template;
-    lines.push(
-      `| ${row.users} | ${ms(row.synthMs.ours)} | ${ms(row.synthMs.theirs)} | ${ratio(row.synthMs.ours / row.synthMs.theirs)} | ${int(ours.bytes)} | ${int(theirs.bytes)} | ${ratio(ours.bytes / theirs.bytes)} | ${ours.resources} | ${theirs.resources}${theirs.resources > TEMPLATE_RESOURCE_LIMIT ? ' ⚠' : ''} | ${int(ours.iamPolicyChars)} | ${int(theirs.iamPolicyChars)} | ${ratio(ours.iamPolicyChars / theirs.iamPolicyChars)} |`,
-    );
+  lines.push('| users | design | synth ms | of which reading the roster | templates: bytes | largest template | resources | handler role policy chars | dynamic references | declaration files |');
+  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const sizes = [...new Set(results.synth.map((cell) => cell.users))].sort((a, b) => a - b);
+  for (const users of sizes) {
+    for (const design of DESIGNS) {
+      const cell = cellOf(results, design, users);
+      if (!cell) continue;
+      if (cell.refusal || !cell.metrics) {
+        lines.push(`| ${int(users)} | ${DESIGN_LABELS[design]} | cannot: ${refusalSummary(cell.refusal ?? '')} | | | | | | | |`);
+        continue;
+      }
+      const m = cell.metrics;
+      lines.push(
+        `| ${int(users)} | ${DESIGN_LABELS[design]} | ${ms(cell.synthMs)} | ${ms(cell.rosterMs)} | ${int(m.bytes)}${m.templates > 1 ? ` (${m.templates} templates)` : ''} | ${int(m.largestTemplateBytes)}${flag(m.largestTemplateBytes > LIMITS.templateBytes)} | ` +
+          `${int(m.resources)}${flag(m.resources > LIMITS.resources)} | ${int(m.handlerRolePolicyChars)}${flag(m.handlerRolePolicyChars > LIMITS.rolePolicyChars)} | ${m.dynamicReferences} | ` +
+          `${m.declarationFiles > 0 ? `${m.declarationFiles}: ${int(m.declarationFileBytes)} bytes` : '–'} |`,
+      );
+    }
   }
   lines.push('');
   lines.push(
-    'IAM policy chars: every IAM policy document of the template (permission and trust policies), with policy names, without white space, ' +
-      'after replacing the template\'s intrinsics with realistic values (partition `aws`, a region, a 12-digit account, CloudFormation-generated names). ' +
-      `What counts against IAM's limit of ${int(ROLE_INLINE_LIMIT)} characters for the inline policies of one role (an \`AWS::IAM::Policy\` attached to a role is inline too):`,
+    `⚠ marks a figure past a limit: more than ${LIMITS.resources} resources (CloudFormation refuses the stack; CDK refuses to synthesize it unless its check is turned off, ` +
+      'which the bench does for AwsCustomResource only, to measure it at all), a template over 1,000,000 bytes (CloudFormation refuses it even from S3), ' +
+      `or a role's inline policies over ${int(LIMITS.rolePolicyChars)} characters (IAM refuses them: AwsCustomResource adds an \`AWS::IAM::Policy\` per user to one shared role). ` +
+      `The per-user design is synthesized with the check on, as users get it: past ${int(perUserCeiling(results))} users (500 less the resources it adds to its users) CDK refuses it. ` +
+      "The roster's declaration files (its users' values, one file per stage) are file assets published to the bootstrap bucket, not part of any template.",
   );
   lines.push('');
-  lines.push('| N | handler role inline policies, ours | handler role inline policies, AwsCustomResource |');
-  lines.push('|---:|---:|---:|');
-  for (const row of results.synth) {
-    const flag = (chars: number) => `${int(chars)}${chars > ROLE_INLINE_LIMIT ? ' ⚠ over the limit' : ''}`;
-    lines.push(`| ${row.users} | ${flag(row.template.ours.largestRoleInlineChars)} | ${flag(row.template.theirs.largestRoleInlineChars)} |`);
-  }
-  lines.push('');
-  const largest = results.synth[results.synth.length - 1];
-  if (largest.template.theirs.resources > TEMPLATE_RESOURCE_LIMIT) {
+  const thousand = cellOf(results, 'roster', 1_000);
+  const largest = cellOf(results, 'roster', 10_000);
+  if (thousand?.synthMs && largest?.synthMs) {
     lines.push(
-      `⚠ At N = ${largest.users}, AwsCustomResource's template has ${largest.template.theirs.resources} resources (a custom resource and an \`AWS::IAM::Policy\` per user), over CloudFormation's ${TEMPLATE_RESOURCE_LIMIT}: ` +
-        "CDK refuses to synthesize it unless its resource limit check is turned off (`@aws-cdk/core:stackResourceLimit: 0`, set for both libraries here so that N = 400 can be measured at all), " +
-        'and CloudFormation would reject it. Its per-user policies also pass the role\'s inline policy limit from a few dozen users on. Ours grants per user while that fits and per instance beyond.',
+      `From 1,000 to 10,000 users the roster's synth time grows ${ratio(largest.synthMs / thousand.synthMs)} (target ≤ ${TARGETS.synthGrowth}×); ` +
+        `with the validator on, the whole process grows ${ratio((largest.validatedProcessMs ?? Number.NaN) / (cellOf(results, 'roster', 1)?.validatedProcessMs ?? Number.NaN))} from 1 user to 10,000.`,
     );
     lines.push('');
   }
   lines.push(
-    `With aws-cdk-lib's default template validator on, and counting the whole process (Node.js start, loading, synth), as \`cdk synth\` runs it; median of ${results.validatedRuns}:`,
+    `The whole process as \`cdk synth\` runs it (Node.js start, loading the libraries, synth) with aws-cdk-lib's default template validator on, median of ${VALIDATED_RUNS}, against the same without the validator:`,
   );
   lines.push('');
-  lines.push('| N | process ms, ours | process ms, AwsCustomResource | ratio | without the validator: ours | AwsCustomResource | ratio | library load ms, ours / AwsCustomResource |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const row of results.synth) {
-    lines.push(
-      `| ${row.users} | ${ms(row.validatedProcessMs.ours)} | ${ms(row.validatedProcessMs.theirs)} | ${ratio(row.validatedProcessMs.ours / row.validatedProcessMs.theirs)} | ${ms(row.processMs.ours)} | ${ms(row.processMs.theirs)} | ${ratio(row.processMs.ours / row.processMs.theirs)} | ${ms(row.loadMs.ours)} / ${ms(row.loadMs.theirs)} |`,
-    );
+  lines.push(`| users | ${DESIGNS.map((design) => `${DESIGN_LABELS[design]}: with validator / without`).join(' | ')} |`);
+  lines.push(`|---:|${DESIGNS.map(() => '---:').join('|')}|`);
+  for (const users of VALIDATED_USERS) {
+    const cells = DESIGNS.map((design) => {
+      const cell = cellOf(results, design, users);
+      return cell?.validatedProcessMs !== undefined ? `${ms(cell.validatedProcessMs)} / ${ms(cell.processMs)} ms` : 'cannot';
+    });
+    lines.push(`| ${int(users)} | ${cells.join(' | ')} |`);
   }
   lines.push('');
   return lines;
 }
 
-function throughputSection(results: Results): string[] {
-  const lines = ['## Deploy-time throughput', ''];
-  const { ours } = results.throughput;
-  const limit = ours.limit!;
+function deploySection(results: Results): string[] {
+  const k = results.deploys[0]?.quota.timeScale ?? 10;
+  const quota = results.deploys[0]?.quota;
+  const lines = ['## 2. First deploy, time-scaled', ''];
   lines.push(
-    `${ours.users} Create events at once through the CloudFormation driver, against the Connect emulator with a token bucket of ${limit.ratePerSecond} requests/s, burst ${limit.burst}, ` +
-      'on every operation (per operation, as Connect throttles). Each event runs in a cold container of its own: a fresh Node.js process that first loads the handler the synthesized ' +
-      'template deploys (its init), then waits; all are released at once, and the time runs from the release to the last answer CloudFormation receives. ' +
-      `The lower bound is the time one operation's bucket needs to let ${ours.users} calls through: (N − burst) / rate = ${seconds(ours.lowerBoundMs)}.`,
+    `Connect's default quota (2 requests a second per operation, burst 5) and the handler's 15-minute Lambda, played ${k} times faster: the Connect emulator allows ${quota?.ratePerSecond} requests a second ` +
+      `per operation with a burst of ${quota?.burst}, and every time limit is divided by ${k} (the Lambda timeout is ${900 / k} s, each ServiceTimeout a ${ordinal(k)}). ` +
+      'Every user needs a write: Connect holds other names for all of them. Wall times and GB-seconds are as measured, in scaled time; multiplied by ' +
+      `${k} they give the real figures at the default quota (the GB-seconds approximately: the handler's waits scale, its CPU time does not).`,
   );
   lines.push('');
-  lines.push('| | successes | failures | time to last answer | ÷ lower bound | Connect requests (throttled) | first request after | containers\' CPU | same events, no throttling |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const library of ['ours', 'theirs'] as const) {
-    const run = results.throughput[library];
-    const free = results.unthrottled[library];
-    const total = Object.values(run.requests).reduce((sum, stats) => sum + stats.total, 0);
-    const throttled = Object.values(run.requests).reduce((sum, stats) => sum + stats.throttled, 0);
-    lines.push(
-      `| ${label(library)} | ${run.successes} | ${run.failures} | ${seconds(run.wallMs)} | ${ratio(run.wallMs / run.lowerBoundMs)} | ${int(total)} (${int(throttled)}) | ${seconds(run.firstRequestMs)} | ${run.cpuSeconds.containers.toFixed(1)} CPU-s | ${seconds(free.wallMs)}, ${free.cpuSeconds.containers.toFixed(1)} CPU-s |`,
-    );
+  lines.push(
+    '| design | users | invocations | Connect requests (per user) | ÷ calls needed | throttled | wall, scaled (real) | bound | ÷ bound | failures | users applied | Lambda GB-s, scaled (real) |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const sizes = [1, 100, 400, 2_000, 10_000];
+  for (const design of DESIGNS) {
+    for (const users of sizes) {
+      const run = deployOf(results, design, users);
+      const label = design === 'aws-custom-resource' && users > 1 ? `${DESIGN_LABELS[design]} (as if IAM took its policies)` : DESIGN_LABELS[design];
+      if (run) {
+        lines.push(deployRow(label, run));
+        continue;
+      }
+      const cell = cellOf(results, design, users);
+      const why = cell?.refusal
+        ? refusalSummary(cell.refusal)
+        : cell?.metrics && cell.metrics.resources > LIMITS.resources
+          ? `${int(cell.metrics.resources)} resources > ${LIMITS.resources}`
+          : cell?.metrics && cell.metrics.handlerRolePolicyChars > LIMITS.rolePolicyChars
+            ? `its role's policies: ${int(cell.metrics.handlerRolePolicyChars)} chars > ${int(LIMITS.rolePolicyChars)}`
+            : undefined;
+      if (why) lines.push(`| ${DESIGN_LABELS[design]} | ${int(users)} | cannot: ${why} | | | | | | | | | |`);
+    }
   }
   lines.push('');
-  for (const library of ['ours', 'theirs'] as const) {
-    const reasons = Object.entries(results.throughput[library].failureReasons);
-    if (reasons.length === 0) continue;
-    lines.push(`${label(library)}'s failures: ${reasons.map(([reason, count]) => `${count} × "${reason}"`).join('; ')}.`);
-    lines.push('');
+  lines.push(
+    '- **calls needed**: the calls a design makes when nothing is throttled: a read and a write per user, plus the instance\'s identity management type, which the roster reads once per stage and the per-user design ' +
+      'once per container (every one is cold); AwsCustomResource only writes. **throttled**: the share of all requests Connect answered 429.',
+  );
+  lines.push(
+    '- **bound**: (calls of the busiest operation − burst) ÷ rate, the least time the busiest operation\'s bucket allows; none when the burst covers every call. **wall**: from the first event sent ' +
+      '(per-user designs: from the release of the containers) to the last answer CloudFormation received. Times ten is the real time of a run the quota paces; a run of one user is process start and latency, which do not scale.',
+  );
+  lines.push(
+    '- **Lambda GB-s**: the invocations\' durations summed (hand-overs included; an invocation that never ended counts its whole timeout), times the function\'s memory from the template ' +
+      `(${[...new Set(results.deploys.map((run) => `${DESIGN_LABELS[run.design]} ${run.memoryMb} MB`))].join(', ')}).`,
+  );
+  lines.push(
+    `- The per-user designs' containers are started and load their handler before the clock starts, then all are released at once, as Lambda starts them in parallel on separate hosts; ` +
+      `a container takes about 70 MB here, so at most ${results.maxContainers} are alive at once (at 400 users, each event past the first ${results.maxContainers} waits for a container to end, as under a concurrency limit). ` +
+      'The roster design runs as CloudFormation plays it: stages one after another, each invocation a fresh process, hand-overs through the Lambda emulator.',
+  );
+  lines.push(
+    '- **invocations**: at 10 times the speed, the reserves an invocation keeps before its end for handing over (a sixth and a third of its time, at most 8 s and 30 s) take more of a 90 s Lambda than of a 15-minute one, ' +
+      'so a long stage takes more invocations here than at the real quota (by that arithmetic, a stage of about 2,500 users takes 3 here and 2 with a 15-minute Lambda).',
+  );
+  lines.push(
+    "- The pacer starts at 2 requests a second, Connect's real default, which at 10 times the speed is a tenth of the emulated quota: it finds the rest within a few dozen requests, " +
+      'a delay that the small rosters\' ratios show and that does not occur at the real quota (see the real handler at 2 requests a second in section 4).',
+  );
+  lines.push('');
+  for (const run of results.deploys) {
+    const reasons = Object.entries(run.failureReasons);
+    if (reasons.length > 0) lines.push(`${DESIGN_LABELS[run.design]}, ${int(run.users)} users, failures: ${reasons.map(([reason, count]) => `${count} × "${reason}"`).join('; ')}.`, '');
   }
-  lines.push(
-    `Connect requests by operation, ours: ${Object.entries(ours.requests)
-      .map(([operation, stats]) => `${operation} ${stats.total} (${stats.throttled} throttled)`)
-      .join(', ')}. Users whose identity in Connect is the declared one afterwards: ours ${ours.usersInDeclaredState}, AwsCustomResource ${results.throughput.theirs.usersInDeclaredState}.`,
-  );
-  lines.push('');
-  lines.push(
-    `On ${results.machine.cpus} CPUs, the ${ours.users} containers do not run side by side as Lambda containers on separate hosts do: a cold container's first calls cost ` +
-      'tens of milliseconds of CPU (the SDK\'s request paths run for the first time), and here they queue for the same cores. The last column is that cost alone: the same ' +
-      `events with no throttling at all take ${seconds(results.unthrottled.ours.wallMs)} (ours) on this machine. Containers' CPU is the user and system time they used between the release and their end; ` +
-      '"first request after" is how long the first of them took to reach Connect.',
-  );
-  lines.push('');
-  lines.push(
-    'The same queue, about 9 s long, with fewer containers and so less CPU for them to share (ours only), against the retry model\'s prediction for each (see below):',
-  );
-  lines.push('');
-  lines.push('| Creates | bucket | lower bound | time to last answer | ÷ lower bound | model | failures | containers\' CPU | first request after |');
-  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const { run, model } of results.scaling) {
-    lines.push(
-      `| ${run.users} | ${run.limit!.ratePerSecond}/s, burst ${run.limit!.burst} | ${seconds(run.lowerBoundMs)} | ${seconds(run.wallMs)} | ${ratio(run.wallMs / run.lowerBoundMs)} | ${ratio(model.ratio)} | ${run.failures} | ${run.cpuSeconds.containers.toFixed(1)} CPU-s | ${seconds(run.firstRequestMs)} |`,
-    );
-  }
-  lines.push('');
   return lines;
 }
 
-function handlerSection(results: Results): string[] {
-  const lines = ['## Handler', ''];
-  lines.push(
-    `The code each library's function is deployed from (the staged asset of the synthesized template), loaded cold in a fresh process with a Lambda-like environment; median of ${results.handlerRuns}, alternating. ` +
-      "\"init\" runs from `require` to the next turn of the event loop, with the packages the handler loads on its first event loaded too: AwsCustomResource's handler requires " +
-      '`@aws-sdk/client-connect` (from the Lambda runtime) on its first event; ours bundles the SDK it was tested with and warms it during init.',
+function deployRow(label: string, run: DeployFigures): string {
+  const { total } = requestTotals(run);
+  const k = run.quota.timeScale;
+  const bound = boundRatio(run);
+  return (
+    `| ${label} | ${int(run.users)} | ${int(run.invocations)} | ${int(total)} (${(total / run.users).toFixed(2)}) | ${ratio(requestsPerCall(run))} | ${percent(throttledShare(run))} | ` +
+    `${seconds(run.wallMs)} (${minutes(run.wallMs * k)}) | ${run.boundMs > 0 ? seconds(run.boundMs) : '–'} | ${bound === undefined ? '–' : ratio(bound)} | ${run.failures} | ${int(run.usersApplied)} | ` +
+    `${gb(gbSeconds(run))} (${gb(gbSeconds(run) * k)}) |`
   );
-  lines.push('');
-  lines.push('| | asset bytes | import ms | init ms |');
-  lines.push('|---|---:|---:|---:|');
-  for (const library of ['ours', 'theirs'] as const) {
-    const row = results.handler[library];
-    lines.push(`| ${label(library)} | ${int(row.assetBytes)} | ${ms(row.importMs)} | ${ms(row.initMs)} |`);
-  }
-  lines.push('');
-  return lines;
 }
 
-function modelSection(results: Results): string[] {
-  const lines = ['## Retry policy, modelled', ''];
-  lines.push(
-    'The handler\'s retry policy (lambda/retry.ts) at scales one machine cannot run: N handlers making the handler\'s three calls in turn against one token bucket per ' +
-      "operation, in simulated time, with the handler's own `backoffCeiling` (bench/retry-model.ts). The previous policy (full jitter, 100 ms doubling to a 2 s cap) against the " +
-      "current one (125 ms growing fourfold to 2 s; past 12 s of waiting, a sixth of the time waited, at most 15 s). Connect's default is 2 requests/s with a burst of 5.",
-  );
-  lines.push('');
-  lines.push('| handlers | bucket | previous: time ÷ lower bound | requests/s | current: time ÷ lower bound | requests/s |');
-  lines.push('|---:|---|---:|---:|---:|---:|');
-  for (const { scenario, previous, current } of results.model) {
-    lines.push(
-      `| ${scenario.handlers} | ${scenario.ratePerSecond}/s, burst ${scenario.burst} | ${ratio(previous.ratio)} | ${Math.round(previous.requestsPerSecond)} | ${ratio(current.ratio)} | ${Math.round(current.requestsPerSecond)} |`,
-    );
-  }
-  lines.push('');
-  return lines;
-}
-
-function methodSection(results: Results): string[] {
+function changeSection(results: Results): string[] {
+  const change = results.change;
   return [
-    '## How it is measured',
+    '## 3. One user changed in a deployed 10,000-user roster',
     '',
-    '- Both stacks are environment-agnostic and synthesized as `cdk synth` does (path metadata and version reporting on). The AwsCustomResource is the idiomatic one: `onUpdate` ' +
-      '(used for Create too, so that a changed declaration is applied, as ours does), `physicalResourceId` `<instance>/<user>`, one `fromSdkCalls` policy per user ARN, and ' +
-      "`installLatestAwsSdk: false`, as CDK's own synth warning advises (otherwise every cold container runs `npm install`).",
-    "- Throughput runs the code the synthesized templates reference: our bundled handler, and CDK's AwsCustomResource handler (`custom-resource-handlers/dist/custom-resources/aws-custom-resource-handler`), " +
-      'found by following each template\'s ServiceToken to its function\'s asset. CloudFormation sends scalar properties as strings, so AwsCustomResource\'s `InstallLatestAwsSdk` arrives as `"false"` and its `Create` as a JSON string.',
-    "- AwsCustomResource's handler gets two adaptations, neither of which changes what it does: each container loads `@aws-sdk/client-connect` during its init (in Lambda the package is on disk in the runtime; " +
-      "loading it in 200 processes at once after the release would time this machine's disk and CPU, not the handler), and its answer, which it PUTs with `https.request({ hostname, path })` " +
-      "(a real ResponseURL is https on port 443), is routed to the driver's local http port.",
-    '- The containers run at a lower scheduling priority than the process of the emulator and the driver: Connect and CloudFormation do not share the containers\' CPUs.',
-    '- Each container uses the SDK\'s endpoint and credentials from its environment (`AWS_ENDPOINT_URL_CONNECT`, dummy keys); AwsCustomResource\'s handler keeps its SDK client defaults (3 attempts, the SDK\'s standard retry).',
-    "- AwsCustomResource's containers reach Connect seconds after the release: its SDK, not bundled, loads more of itself on the first call. On this machine that spreads their first " +
-      'requests over several seconds, which likely spares some of them throttling they would meet on Lambda, where all of them would call at once.',
-    `- Handler load and synth samples alternate between the libraries, so that a passing load on the machine falls on both. Timings vary from run to run by several percent; the load average is given above.`,
+    `After the 10,000-user deploy above, the same roster with one user's last name changed, deployed over it: ${change.stagesUpdated} of ${change.stages} stages got an Update (the others' declaration files did not change), ` +
+      `${change.invocations} invocation, and these Connect calls: ${change.calls.map((call) => `\`${call}\``).join(', ')}. It took ${seconds(change.wallMs)} from the event to the answer ` +
+      '(not paced by the quota: a fresh process, the two declaration files read from S3, and three calls), and ' +
+      `${change.succeeded ? 'the user holds the new name' : '**the change did not complete**'}. The stage reads the previous declaration file to find what changed, so the stage's other users are neither read nor written.`,
     '',
   ];
 }
 
-function label(library: Library): string {
-  return library === 'ours' ? 'ours' : 'AwsCustomResource';
+function pacingSection(results: Results): string[] {
+  const study = results.pacing;
+  const lines = ['## 4. Pacing across quotas', ''];
+  lines.push(
+    `The pacer (lambda/pacer.ts) against the SDK's adaptive retry limiter (\`@smithy/util-retry\`'s \`DefaultRateLimiter\`, one per client as the SDK keeps it), in the pacing model (bench/pacing-model.ts): ` +
+      `${int(study.users)} users, each read and written, against a token bucket per operation (burst ${study.burst}), in simulated time, each figure the mean of 3 seeds. ` +
+      'Beside it, the real handler against the Connect emulator (a whole-stack deploy, as in section 2). ratio: time to the last user over the bound; requests per call: requests over the calls needed.',
+  );
+  lines.push('');
+  lines.push('| quota | model, pacer: ratio / requests per call / throttled | model, SDK adaptive: ratio / requests per call / throttled | real handler: users, ratio / requests per call / throttled |');
+  lines.push('|---:|---|---|---|');
+  for (const row of study.quotas) {
+    const real = results.realPacing.find((run) => run.quota.ratePerSecond === row.ratePerSecond);
+    const realText = real
+      ? `${int(real.users)} users${real.quota.timeScale > 1 ? ` (k = ${real.quota.timeScale})` : ' (not scaled)'}: ${ratio(boundRatio(real))} / ${ratio(requestsPerCall(real))} / ${percent(throttledShare(real))}`
+      : 'not run';
+    lines.push(`| ${row.ratePerSecond}/s | ${modelCell(row.results.pacer)} | ${modelCell(row.results['sdk-adaptive'])} | ${realText} |`);
+  }
+  lines.push('');
+  const rate = results.contention[0]?.deploy.quota.ratePerSecond ?? 20;
+  lines.push(
+    `Beside another caller that sends DescribeUser at a quarter of the quota (${rate}/s, so ${rate / 4}/s) for the whole deploy, without retrying: its requests either evenly spaced (periodic) or at random intervals ` +
+      'between half and one and a half times the mean (random). Its success share is what the deploy leaves it; ratio is against the bound of the full quota, so 1.33× is the deploy taking exactly the three quarters left.',
+  );
+  lines.push('');
+  lines.push('| | other caller: periodic, success / deploy ratio / throttled | other caller: random, success / deploy ratio / throttled |');
+  lines.push('|---|---|---|');
+  for (const design of ['pacer', 'sdk-adaptive'] as const) {
+    const cells = (['periodic', 'random'] as const).map((arrivals) => {
+      const result = study.competitor.find((row) => row.design === design && row.arrivals === arrivals)?.result;
+      return result ? `${percent(result.competitorSuccess)} / ${ratio(result.ratio)} / ${percent(result.throttledShare)}` : '–';
+    });
+    lines.push(`| model, ${design === 'pacer' ? 'pacer' : 'SDK adaptive'} | ${cells.join(' | ')} |`);
+  }
+  const realCells = (['periodic', 'random'] as const).map((arrivals) => {
+    const run = results.contention.find((each) => each.arrivals === arrivals);
+    return run
+      ? `${percent(run.competitor.succeeded / run.competitor.sent)} of ${int(run.competitor.sent)} / ${ratio(boundRatio(run.deploy))} / ${percent(throttledShare(run.deploy))}`
+      : '–';
+  });
+  lines.push(`| real handler, ${int(results.contention[0]?.deploy.users ?? 0)} users (k = ${results.contention[0]?.deploy.quota.timeScale ?? '–'}) | ${realCells.join(' | ')} |`);
+  lines.push('');
+  lines.push(
+    `The pacer's settings, swept around the shipped ones (backoff ${study.chosen.backoff}, growth ${study.chosen.growth}, in **bold**): after a throttle the rate becomes \`backoff\` × the measured rate of successes, ` +
+      `and each paced success raises it by \`growth\`. ${int(study.users)} users at ${20}/s in the model; alone, and beside the other caller at a quarter of the quota.`,
+  );
+  lines.push('');
+  lines.push('| backoff | growth | alone: ratio / throttled | beside a periodic caller: its success / deploy ratio | beside a random caller: its success / deploy ratio |');
+  lines.push('|---:|---:|---|---|---|');
+  for (const row of study.sweep) {
+    const chosen = row.backoff === study.chosen.backoff && row.growth === study.chosen.growth;
+    const bold = (text: string) => (chosen ? `**${text}**` : text);
+    lines.push(
+      `| ${bold(String(row.backoff))} | ${bold(String(row.growth))} | ${bold(`${ratio(row.alone.ratio)} / ${percent(row.alone.throttledShare)}`)} | ` +
+        `${bold(`${percent(row.contended.periodic.competitorSuccess)} / ${ratio(row.contended.periodic.ratio)}`)} | ${bold(`${percent(row.contended.random.competitorSuccess)} / ${ratio(row.contended.random.ratio)}`)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    'A larger `growth` finishes sooner alone but takes more from the other caller; a smaller one leaves the bucket idle. The other caller\'s share is the lowest of the 3 seeds, the rest their mean.',
+  );
+  lines.push('');
+  return lines;
 }
 
-function ratio(value: number): string {
-  return `${value.toFixed(2)}×`;
+function modelCell(result: PacingResult): string {
+  return `${ratio(result.ratio)} / ${ratio(result.requestsPerCall)} / ${percent(result.throttledShare)}`;
 }
 
-function ms(value: number): string {
-  return String(Math.round(value));
+function driftSection(results: Results): string[] {
+  const drift = results.drift;
+  const k = drift.quota.timeScale;
+  const perThousand = 1_000 / drift.users;
+  const { total, throttled } = requestTotals(drift);
+  return [
+    '## 5. Drift check cost',
+    '',
+    `A check of a deployed roster of ${int(drift.users)} users, ${drift.drifted} of them edited in Connect since, started as its schedule starts it (ConnectUserDriftCheck, reporting only), ` +
+      `at the default quota played ${k} times faster as in section 2; the check function has ${drift.memoryMb} MB. ` +
+      `It found ${drift.summary?.drifted ?? '?'} drifted of ${int(drift.summary?.checked ?? 0)} checked (${drift.summary?.failed ?? '?'} failed), status ${drift.summary?.status ?? 'unknown'}.`,
+    '',
+    '| | time, scaled (real) | Connect requests (throttled) | invocations | Lambda GB-s, scaled (real) |',
+    '|---|---:|---:|---:|---:|',
+    `| ${int(drift.users)} users | ${seconds(drift.wallMs)} (${minutes(drift.wallMs * k)}) | ${int(total)} (${int(throttled)}) | ${drift.invocations} | ${gb(gbSeconds(drift))} (${gb(gbSeconds(drift) * k)}) |`,
+    `| per 1,000 users | ${seconds(drift.wallMs * perThousand)} (${minutes(drift.wallMs * k * perThousand)}) | ${int(total * perThousand)} (${int(throttled * perThousand)}) | | ${gb(gbSeconds(drift) * perThousand)} (${gb(gbSeconds(drift) * k * perThousand)}) |`,
+    '',
+    `The bound of the check's reads is ${seconds(drift.boundMs)} (${ratio(drift.wallMs / drift.boundMs)} of it taken). A check reads each user once and writes nothing; with correction on, each drifted user adds one write.`,
+    '',
+  ];
 }
 
+function handlerSection(results: Results): string[] {
+  const rows = [
+    ['ours (every design of this library)', results.handler.ours],
+    ['AwsCustomResource', results.handler.awsCustomResource],
+  ] as const;
+  return [
+    '## 6. Handler',
+    '',
+    `The code each library's function is deployed from (the staged asset of the synthesized template), loaded cold in a fresh process with a Lambda-like environment; median of ${results.handlerRuns}, alternating. ` +
+      "\"init\" runs from `require` to the next turn of the event loop, with the packages the handler loads on its first event loaded too: AwsCustomResource's handler requires " +
+      '`@aws-sdk/client-connect` (from the Lambda runtime) on its first event; ours bundles the SDK it was tested with and warms it during init.',
+    '',
+    '| | asset bytes | import ms | init ms |',
+    '|---|---:|---:|---:|',
+    ...rows.map(([label, row]) => `| ${label} | ${int(row.assetBytes)} | ${ms(row.importMs)} | ${ms(row.initMs)} |`),
+    '',
+  ];
+}
+
+function retrySection(results: Results): string[] {
+  return [
+    '## 7. Retry policy of the per-user design, modelled',
+    '',
+    "A `ConnectUserIdentity` (a single declaration, or a roster entry holding a deploy-time value) is applied by its own invocation, which retries throttled calls with the handler's retry policy (lambda/retry.ts) rather than the roster's pacer. " +
+      "The model (bench/retry-model.ts): N handlers making the handler's three calls in turn against one token bucket per operation, in simulated time, with the handler's own `backoffCeiling`; " +
+      'the previous policy (full jitter, 100 ms doubling to a 2 s cap) against the current one (125 ms growing fourfold to 2 s; past 12 s of waiting, a sixth of the time waited, at most 15 s).',
+    '',
+    '| handlers | bucket | previous: time ÷ lower bound | requests/s | current: time ÷ lower bound | requests/s |',
+    '|---:|---|---:|---:|---:|---:|',
+    ...results.retryModel.map(
+      ({ scenario, previous, current }) =>
+        `| ${int(scenario.handlers)} | ${scenario.ratePerSecond}/s, burst ${scenario.burst} | ${ratio(previous.ratio)} | ${Math.round(previous.requestsPerSecond)} | ${ratio(current.ratio)} | ${Math.round(current.requestsPerSecond)} |`,
+    ),
+    '',
+  ];
+}
+
+function methodSection(): string[] {
+  return [
+    '## How it is measured',
+    '',
+    '- Every stack is environment-agnostic and synthesized as `cdk synth` does (path metadata and version reporting on). The AwsCustomResource is the idiomatic one: `onUpdate` ' +
+      '(used for Create too, so that a changed declaration is applied, as ours does), `physicalResourceId` `<instance>/<user>`, one `fromSdkCalls` policy per user ARN, and ' +
+      "`installLatestAwsSdk: false`, as CDK's own synth warning advises.",
+    '- Deploys run the code the synthesized templates reference, found by following each template\'s ServiceToken to its function\'s asset: our bundled handler, and CDK\'s AwsCustomResource handler. ' +
+      "AwsCustomResource's handler gets two adaptations that change nothing it does: each container loads `@aws-sdk/client-connect` during its init (in Lambda the package is on disk in the runtime), " +
+      "and its answer, which it PUTs to port 443, is routed to the local CloudFormation endpoint. Its SDK keeps its defaults (3 attempts, the standard retry).",
+    '- The roster deploys play CloudFormation over the whole template (test/support/stack-deployer.ts): the declaration files published to an S3 emulator, stages in dependency order, each invocation ' +
+      'a fresh Node.js process, hand-overs through a Lambda Invoke emulator, ServiceTimeouts enforced. Connect is the emulator of the end-to-end tests (test/support/connect-emulator.ts), a token bucket per operation.',
+    `- The paced roster runs (sections 2 to 5) ran side by side, each in a process of its own with its own emulators, as they compete for no quota and use little CPU; synth, the models and the per-user designs' deploys ran alone. ` +
+      'The per-user containers run at a lower scheduling priority than the emulators.',
+    "- The real handler at 2 requests a second runs unscaled (k = 1, the handler's real 15-minute Lambda); at 50 it stands for a quota of 5 raised tenfold, like the default one.",
+    `- Dropped from the previous bench: the 200 per-user Creates released at once against AwsCustomResource's (section 2 deploys each design whole, at the default quota, the per-user one up to 400 users), ` +
+      "the same queue with fewer containers (a per-user matter the roster's single paced container makes moot), and the target \"one resource per user plus a constant\" (the roster's resources no longer grow with its users).",
+    '',
+  ];
+}
+
+/** The chart's panels: synth time, largest template and deploy time over its bound, against the number of users. */
+export function chartPanels(results: Results): Panel[] {
+  const colors: Record<Design, string> = { 'roster': '#1f77b4', 'per-user': '#2ca02c', 'aws-custom-resource': '#d62728' };
+  const series = (measure: (design: Design, users: number) => number | undefined) =>
+    DESIGNS.map((design) => ({
+      label: DESIGN_LABELS[design],
+      color: colors[design],
+      points: [...new Set(results.synth.map((cell) => cell.users))]
+        .sort((a, b) => a - b)
+        .flatMap((users) => {
+          const value = measure(design, users);
+          return value === undefined || !Number.isFinite(value) ? [] : [[users, value] as [number, number]];
+        }),
+    }));
+  return [
+    { title: 'Synth time', unit: 'ms (median, validator off)', xLog: true, series: series((design, users) => cellOf(results, design, users)?.synthMs) },
+    {
+      title: 'Largest template',
+      unit: 'bytes',
+      xLog: true,
+      yLog: true,
+      limit: { value: LIMITS.templateBytes, label: "CloudFormation's limit" },
+      series: series((design, users) => cellOf(results, design, users)?.metrics?.largestTemplateBytes),
+    },
+    {
+      title: 'First deploy, time ÷ bound',
+      unit: 'at the default quota (time-scaled)',
+      xLog: true,
+      limit: { value: TARGETS.deployRatio, label: 'target (at 2,000 users)', labelAt: 'end' },
+      series: series((design, users) => {
+        const run = deployOf(results, design, users);
+        return run && (design !== 'aws-custom-resource' || users === 1) ? boundRatio(run) : undefined;
+      }),
+    },
+  ];
+}
+
+/** The summary printed at the end of a run. */
+export function renderSummary(results: Results): string {
+  return [...headlines(results), '## Targets', '', ...targets(results).map((target) => `- ${target.met ? 'met' : 'MISSED'}: ${target.name}: ${target.measured}`)].join('\n');
+}
+
+/** CDK's refusal to synthesize, shortened to its reason. */
+function refusalSummary(message: string): string {
+  const match = /resources in stack '[^']*': (\d+) is greater than allowed maximum of (\d+)/.exec(message);
+  return match ? `${int(Number(match[1]))} resources > ${match[2]} (CDK refuses to synthesize)` : message.slice(0, 120);
+}
+
+function flag(over: boolean): string {
+  return over ? ' ⚠' : '';
+}
+
+function ordinal(k: number): string {
+  return k === 10 ? 'tenth' : `1/${k}`;
+}
+
+function ratio(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(2)}×`;
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(value < 0.1 && value > 0 ? 1 : 0)}%`;
+}
+
+function ms(value: number | undefined): string {
+  return value === undefined ? '–' : int(value);
+}
+
+/** A duration in seconds, or in ms below one second. */
 function seconds(valueMs: number): string {
-  return `${(valueMs / 1000).toFixed(1)} s`;
+  return valueMs < 1_000 ? `${Math.round(valueMs)} ms` : `${(valueMs / 1000).toFixed(1)} s`;
+}
+
+/** GB-seconds with two significant digits at least. */
+function gb(value: number): string {
+  return value >= 100 ? int(value) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+/** A duration in seconds up to two minutes, in minutes beyond. */
+function minutes(valueMs: number): string {
+  return valueMs < 120_000 ? seconds(valueMs) : `${(valueMs / 60_000).toFixed(1)} min`;
 }
 
 function int(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–';
 }

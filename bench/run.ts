@@ -1,8 +1,14 @@
 /**
- * `npm run bench`: ConnectUserIdentity against an equivalent stack of AwsCustomResource, in the same run
- * on the same machine: synth (time, template bytes, resources, IAM policy characters), deploy-time
- * throughput against a throttled Connect emulator, the handler's size and cold load, and a model of the
- * retry policy. Writes BENCHMARKS.md and bench/chart.svg, and prints the tables.
+ * `npm run bench`: the roster design (ConnectUserRoster), the per-user design (one ConnectUserIdentity
+ * per user) and AwsCustomResource, side by side in one run on one machine: synth from 1 to 10,000
+ * users, time-scaled first deploys, pacing across quotas (the model and the real handler), the cost of
+ * a drift check, and a one-user change of a 10,000-user roster. Writes BENCHMARKS.md and
+ * bench/chart.svg, and prints the targets.
+ *
+ * Three phases: synth and the models, which need the CPU to themselves; the paced runs of the roster
+ * design, which mostly wait on Connect's (emulated) quota and so run side by side, each in a process
+ * of its own with its own emulators; then the per-user designs' deploys, whose hundred cold containers
+ * need the CPU and memory to themselves.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,105 +16,112 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { handlerAssetFromAssembly } from '../test/support/cloudformation-driver';
 import { chartSvg } from './chart';
-import { compileForSynth, OUT, ROOT } from './compile';
+import { runMeasurement } from './child-measurement';
+import { OUT, ROOT } from './compile';
+import { DeployFigures, Quota } from './deploy-figures';
 import { assetBytes, HandlerLoadSample, loadHandlerOnce } from './handler-load';
-import { HandlerRow, Machine, renderMarkdown, renderSummary, Results, SynthRow } from './report';
+import { MeasurementSpec } from './measure';
+import { pacingStudy } from './pacing-study';
+import { chartPanels, HandlerRow, Machine, renderMarkdown, renderSummary, Results } from './report';
 import { modelDeploy, PREVIOUS_BACKOFF } from './retry-model';
-import { Library, LIBRARIES, RESOURCE_TYPES, STACK_NAME } from './stacks';
-import { SynthSample, synthOnce } from './synth';
-import { templateMetrics } from './template-metrics';
-import { measureThroughput, median } from './throughput';
+import { ChangeFigures, ContentionFigures, DriftCheckFigures } from './roster-world-runs';
+import { RESOURCE_TYPES, STACK_NAME } from './stacks';
+import { median } from './synth';
+import { synthStudy } from './synth-study';
 
-const SYNTH_USERS = [1, 100, 400];
-const SYNTH_RUNS = 5;
-/** With the validator, each run takes seconds more: fewer of them. */
-const VALIDATED_RUNS = 3;
-const HANDLER_RUNS = 5;
-const THROUGHPUT_USERS = 200;
-const THROTTLE = { ratePerSecond: 20, burst: 10 };
-/** The same ~9 s queue with fewer containers, and so less CPU for them to share: ours only. */
-const SMALLER_QUEUES = [
-  { users: 50, limit: { ratePerSecond: 5, burst: 5 } },
-  { users: 100, limit: { ratePerSecond: 10, burst: 10 } },
+/** Connect's default quota (2 requests a second, burst 5) with a 15-minute Lambda, played ten times faster. */
+const DEFAULT_QUOTA_SCALED: Quota = { ratePerSecond: 20, burst: 5, timeScale: 10 };
+const ROSTER_USERS = [1, 100, 400, 2_000] as const;
+const LARGEST_ROSTER = 10_000;
+const PER_USER_USERS = [1, 100, 400] as const;
+/** AwsCustomResource deploys at 1 user; at 100 its role's policies pass IAM's limit, but its handler is run as if they did not. */
+const AWS_CUSTOM_RESOURCE_USERS = [1, 100] as const;
+/** A container takes about 70 MB here: 100 at once fit this machine's memory beside the rest. */
+const MAX_CONTAINERS = 100;
+/** The real handler at other quotas; 20/s is the 2,000-user deploy above. */
+const REAL_PACING: readonly { users: number; quota: Quota }[] = [
+  { users: 200, quota: { ratePerSecond: 2, burst: 5, timeScale: 1 } },
+  { users: 2_000, quota: { ratePerSecond: 50, burst: 5, timeScale: 10 } },
 ];
+const DRIFT = { users: 2_000, drifted: 10 } as const;
+const CONTENDED_USERS = 2_000;
+const COMPETITOR_SHARE = 0.25;
+const HANDLER_RUNS = 5;
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
-  const loadAverageBefore = os.loadavg()[0];
+  const loadAverages = sampleLoadAverage();
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
-
-  progress('compiling the library and the synth app');
-  const script = await compileForSynth();
-  const synthDir = (library: Library, users: number, validation: boolean) => path.join(OUT, 'synth', `${library}-${users}${validation ? '-validated' : ''}`);
-
-  const samples = new Map<string, SynthSample[]>();
-  const key = (library: Library, users: number, validation: boolean) => `${library}/${users}/${validation}`;
-  for (const [validation, runs] of [[false, SYNTH_RUNS], [true, VALIDATED_RUNS]] as const) {
-    for (let run = 0; run < runs; run++) {
-      progress(`synth, ${validation ? 'with' : 'without'} the template validator: run ${run + 1} of ${runs}`);
-      for (const users of SYNTH_USERS) {
-        for (const library of alternate(run)) {
-          const sample = synthOnce(script, library, users, synthDir(library, users, validation), validation);
-          samples.set(key(library, users, validation), [...(samples.get(key(library, users, validation)) ?? []), sample]);
-        }
-      }
+  const phases: Record<string, number> = {};
+  const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+    const phaseStart = Date.now();
+    try {
+      return await work();
+    } finally {
+      phases[phase] = (Date.now() - phaseStart) / 1000;
     }
-  }
-  const medianOf = (library: Library, users: number, validation: boolean, pick: (sample: SynthSample) => number) =>
-    median(samples.get(key(library, users, validation))!.map(pick));
-  const perLibrary = <T>(make: (library: Library) => T) => ({ ours: make('ours'), theirs: make('theirs') });
-  const synth: SynthRow[] = SYNTH_USERS.map((users) => ({
-    users,
-    synthMs: perLibrary((library) => medianOf(library, users, false, (sample) => sample.synthMs)),
-    processMs: perLibrary((library) => medianOf(library, users, false, (sample) => sample.processMs)),
-    loadMs: perLibrary((library) => medianOf(library, users, false, (sample) => sample.loadMs)),
-    validatedProcessMs: perLibrary((library) => medianOf(library, users, true, (sample) => sample.processMs)),
-    template: perLibrary((library) => templateMetrics(path.join(synthDir(library, users, false), `${STACK_NAME}.template.json`), STACK_NAME)),
-  }));
-
-  progress('handler: asset size and cold load');
-  const lambdaEnvironment = {
-    AWS_LAMBDA_FUNCTION_NAME: 'bench-handler',
-    AWS_REGION: 'eu-west-2',
-    AWS_ACCESS_KEY_ID: 'AKIABENCHEXAMPLE0000',
-    AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
   };
-  const entries = perLibrary((library) => handlerAssetFromAssembly(synthDir(library, 1, false), STACK_NAME, RESOURCE_TYPES[library]).entry);
-  const firstEventModules: Record<Library, string[]> = { ours: [], theirs: ['@aws-sdk/client-connect'] };
-  const loads: Record<Library, HandlerLoadSample[]> = { ours: [], theirs: [] };
-  for (let run = 0; run < HANDLER_RUNS; run++) {
-    for (const library of alternate(run)) loads[library].push(loadHandlerOnce(entries[library], firstEventModules[library], lambdaEnvironment));
-  }
-  const handler = perLibrary<HandlerRow>((library) => ({
-    assetBytes: assetBytes(entries[library]),
-    importMs: median(loads[library].map((sample) => sample.importMs)),
-    initMs: median(loads[library].map((sample) => sample.initMs)),
-  }));
 
+  // Phase 1: CPU-bound, alone.
+  const synth = await timed('synth', () => synthStudy(progress));
+  const handler = await timed('handler load', async () => measureHandlers(synth.assemblyDir('roster', 1), synth.assemblyDir('aws-custom-resource', 1)));
+  const pacing = await timed('pacing model', () => pacingStudy(progress));
   progress('retry policy model');
-  const model = [
+  // The scenarios lambda/retry.ts cites.
+  const retryModel = [
     { handlers: 200, ratePerSecond: 20, burst: 10 },
     { handlers: 400, ratePerSecond: 20, burst: 10 },
     { handlers: 200, ratePerSecond: 2, burst: 5 },
     { handlers: 1000, ratePerSecond: 2, burst: 5 },
   ].map((scenario) => ({ scenario, previous: modelDeploy(scenario, PREVIOUS_BACKOFF), current: modelDeploy(scenario) }));
 
-  const throughputRuns: Partial<Record<string, Awaited<ReturnType<typeof measureThroughput>>>> = {};
-  for (const [throttled, limit] of [[true, THROTTLE], [false, undefined]] as const) {
-    for (const library of LIBRARIES) {
-      progress(`throughput: ${THROUGHPUT_USERS} Creates, ${library}, ${throttled ? `throttled at ${THROTTLE.ratePerSecond}/s burst ${THROTTLE.burst}` : 'no throttling'}`);
-      throughputRuns[`${library}/${throttled}`] = await measureThroughput(library, THROUGHPUT_USERS, limit, OUT);
-    }
-  }
+  // Phase 2: paced roster runs, side by side.
+  const measure = <T>(spec: MeasurementSpec, label: string) => {
+    progress(`${label}: started`);
+    return runMeasurement<T>(spec, label, progress).then((result) => {
+      progress(`${label}: done`);
+      return result;
+    });
+  };
+  const [largest, smaller, others] = await timed('paced roster runs', () =>
+    Promise.all([
+      measure<{ deploy: DeployFigures; change: ChangeFigures }>({ kind: 'roster-deploy', users: LARGEST_ROSTER, quota: DEFAULT_QUOTA_SCALED, oneUserChange: true }, `roster deploy of ${LARGEST_ROSTER}`),
+      (async () => {
+        const deploys: DeployFigures[] = [];
+        for (const users of ROSTER_USERS) deploys.push((await measure<{ deploy: DeployFigures }>({ kind: 'roster-deploy', users, quota: DEFAULT_QUOTA_SCALED }, `roster deploy of ${users}`)).deploy);
+        const realPacing: DeployFigures[] = [];
+        for (const { users, quota } of REAL_PACING) {
+          realPacing.push((await measure<{ deploy: DeployFigures }>({ kind: 'roster-deploy', users, quota }, `roster deploy of ${users} at ${quota.ratePerSecond}/s`)).deploy);
+        }
+        return { deploys, realPacing };
+      })(),
+      (async () => {
+        const drift = await measure<DriftCheckFigures>({ kind: 'drift-check', ...DRIFT, quota: DEFAULT_QUOTA_SCALED }, `drift check of ${DRIFT.users}`);
+        const contention: ContentionFigures[] = [];
+        for (const arrivals of ['periodic', 'random'] as const) {
+          contention.push(
+            await measure<ContentionFigures>({ kind: 'contended-deploy', users: CONTENDED_USERS, quota: DEFAULT_QUOTA_SCALED, share: COMPETITOR_SHARE, arrivals }, `deploy of ${CONTENDED_USERS} beside a ${arrivals} caller`),
+          );
+        }
+        return { drift, contention };
+      })(),
+    ]),
+  );
 
-  const scaling = [];
-  for (const { users, limit } of SMALLER_QUEUES) {
-    progress(`throughput: ${users} Creates, ours, throttled at ${limit.ratePerSecond}/s burst ${limit.burst}`);
-    const run = await measureThroughput('ours', users, limit, OUT);
-    scaling.push({ run, model: modelDeploy({ handlers: users, ...limit }) });
-  }
-  scaling.push({ run: throughputRuns['ours/true']!, model: modelDeploy({ handlers: THROUGHPUT_USERS, ...THROTTLE }) });
+  // Phase 3: one container per user, alone.
+  const containerDeploys = await timed('per-user deploys', async () => {
+    const workDir = path.join(OUT, 'container-deploys');
+    const runs: DeployFigures[] = [];
+    const plan = [
+      ...PER_USER_USERS.map((users) => ({ design: 'per-user' as const, users })),
+      ...AWS_CUSTOM_RESOURCE_USERS.map((users) => ({ design: 'aws-custom-resource' as const, users })),
+    ];
+    for (const { design, users } of plan) {
+      runs.push(await measure<DeployFigures>({ kind: 'container-deploy', design, users, quota: DEFAULT_QUOTA_SCALED, maxContainers: MAX_CONTAINERS, workDir }, `${design} deploy of ${users}`));
+    }
+    return runs;
+  });
 
   const machine: Machine = {
     cpus: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
@@ -118,50 +131,70 @@ async function main(): Promise<void> {
     os: `${os.type()} ${os.release()}`,
     awsCdkLib: packageVersion('aws-cdk-lib'),
     sdk: packageVersion('@aws-sdk/client-connect'),
-    loadAverageBefore,
-    loadAverageAfter: os.loadavg()[0],
+    loadAverage: loadAverages.stop(),
   };
   const results: Results = {
     date: new Date().toISOString().slice(0, 10),
     command: 'npm run bench',
     durationS: (Date.now() - startedAt) / 1000,
+    phases,
     machine,
-    synthRuns: SYNTH_RUNS,
-    validatedRuns: VALIDATED_RUNS,
-    handlerRuns: HANDLER_RUNS,
-    synth,
+    synth: synth.cells,
     handler,
-    throughput: perLibrary((library) => throughputRuns[`${library}/true`]!),
-    unthrottled: perLibrary((library) => throughputRuns[`${library}/false`]!),
-    scaling,
-    model,
+    handlerRuns: HANDLER_RUNS,
+    deploys: [...smaller.deploys, largest.deploy, ...containerDeploys],
+    maxContainers: MAX_CONTAINERS,
+    change: largest.change,
+    pacing,
+    realPacing: [...smaller.realPacing, smaller.deploys.find((each) => each.users === 2_000)!],
+    contention: others.contention,
+    drift: others.drift,
+    retryModel,
   };
 
   writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), renderMarkdown(results));
-  writeFileSync(
-    path.join(ROOT, 'bench', 'chart.svg'),
-    chartSvg(
-      [
-        { title: 'Synth time', unit: 'ms (median)', series: chartSeries(synth, (row, library) => row.synthMs[library]) },
-        { title: 'Template size', unit: 'bytes', series: chartSeries(synth, (row, library) => row.template[library].bytes) },
-      ],
-      `npm run bench, ${results.date}: ${machine.cpus} × ${machine.cpuModel}, Node.js ${machine.node}`,
-    ),
-  );
+  writeFileSync(path.join(ROOT, 'bench', 'chart.svg'), chartSvg(chartPanels(results), `npm run bench, ${results.date}: ${machine.cpus} × ${machine.cpuModel}, Node.js ${machine.node}`));
   process.stdout.write(`\n${renderSummary(results)}\n\nWrote BENCHMARKS.md and bench/chart.svg (raw results: bench/out/results.json).\n`);
 }
 
-/** Ours first on even runs, AwsCustomResource first on odd ones. */
-function alternate(run: number): Library[] {
-  return run % 2 === 0 ? ['ours', 'theirs'] : ['theirs', 'ours'];
+/** The handler assets' size and cold load, ours (one bundle serves every design of this library) and AwsCustomResource's. */
+function measureHandlers(rosterAssembly: string, awsCustomResourceAssembly: string): Results['handler'] {
+  progress('handler: asset size and cold load');
+  const lambdaEnvironment = {
+    AWS_LAMBDA_FUNCTION_NAME: 'bench-handler',
+    AWS_REGION: 'eu-west-2',
+    AWS_ACCESS_KEY_ID: 'AKIABENCHEXAMPLE0000',
+    AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
+  };
+  const subjects = {
+    ours: { entry: handlerAssetFromAssembly(rosterAssembly, STACK_NAME, RESOURCE_TYPES.roster).entry, firstEventModules: [] as string[] },
+    awsCustomResource: { entry: handlerAssetFromAssembly(awsCustomResourceAssembly, STACK_NAME, RESOURCE_TYPES['aws-custom-resource']).entry, firstEventModules: ['@aws-sdk/client-connect'] },
+  };
+  const loads: Record<keyof typeof subjects, HandlerLoadSample[]> = { ours: [], awsCustomResource: [] };
+  for (let run = 0; run < HANDLER_RUNS; run++) {
+    const order = run % 2 === 0 ? (['ours', 'awsCustomResource'] as const) : (['awsCustomResource', 'ours'] as const);
+    for (const subject of order) loads[subject].push(loadHandlerOnce(subjects[subject].entry, subjects[subject].firstEventModules, lambdaEnvironment));
+  }
+  const row = (subject: keyof typeof subjects): HandlerRow => ({
+    assetBytes: assetBytes(subjects[subject].entry),
+    importMs: median(loads[subject].map((sample) => sample.importMs)),
+    initMs: median(loads[subject].map((sample) => sample.initMs)),
+  });
+  return { ours: row('ours'), awsCustomResource: row('awsCustomResource') };
 }
 
-function chartSeries(rows: readonly SynthRow[], value: (row: SynthRow, library: Library) => number) {
-  return [
-    { label: 'ConnectUserIdentity', color: '#1f77b4', points: rows.map((row) => [row.users, value(row, 'ours')] as [number, number]) },
-    { label: 'AwsCustomResource (one per user)', color: '#d62728', points: rows.map((row) => [row.users, value(row, 'theirs')] as [number, number]) },
-  ];
+/** Samples the 1-minute load average every 10 s until stopped. */
+function sampleLoadAverage(): { stop: () => Machine['loadAverage'] } {
+  const samples = [os.loadavg()[0]];
+  const timer = setInterval(() => samples.push(os.loadavg()[0]), 10_000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      samples.push(os.loadavg()[0]);
+      return { start: samples[0], highest: Math.max(...samples), median: median(samples), end: samples[samples.length - 1] };
+    },
+  };
 }
 
 function packageVersion(name: string): string {

@@ -1,58 +1,81 @@
 /**
- * What a synthesized template weighs: its bytes as written, its resources, and the characters of its
- * IAM policies as IAM counts them (names and documents, no white space) once deployed, with the
- * template's intrinsics replaced by realistic values.
+ * What a synthesized stack weighs: the bytes of its templates (nested ones too) as written, its
+ * resources, the characters of its handler role's IAM policies as IAM counts them (names and documents,
+ * no white space) once deployed, with the template's intrinsics replaced by realistic values, and its
+ * dynamic references.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 
 /** Realistic deploy-time values: a commercial-partition account in a common region. */
 export const DEPLOYED = { partition: 'aws', region: 'eu-west-2', account: '123456789012', urlSuffix: 'amazonaws.com' } as const;
 
 export interface TemplateMetrics {
+  /** Every template of the cloud assembly: the stack's, and nested stacks' if any. */
+  readonly templates: number;
+  /** Their bytes in all. */
   readonly bytes: number;
+  /** The bytes of the largest one (CloudFormation takes at most 1,000,000 through S3). */
+  readonly largestTemplateBytes: number;
   readonly resources: number;
   readonly resourcesByType: Record<string, number>;
-  /** Every IAM policy document of the template (trust policies too), names included. */
-  readonly iamPolicyChars: number;
-  /** The largest sum, over one role, of its inline policies and the AWS::IAM::Policy attached to it. */
-  readonly largestRoleInlineChars: number;
+  /**
+   * The inline policies of the role of the function that serves the design's custom resources, and
+   * the AWS::IAM::Policy resources attached to it: what counts against IAM's 10,240 characters.
+   */
+  readonly handlerRolePolicyChars: number;
+  /** `{{resolve:...}}` dynamic references in all templates (CloudFormation allows 60 a template). */
+  readonly dynamicReferences: number;
+  /** File assets other than the handler's code (a roster's declaration files): how many, and their bytes. */
+  readonly declarationFiles: number;
+  readonly declarationFileBytes: number;
 }
 
 type Template = { Resources: Record<string, { Type: string; Properties?: any }> };
 
-export function templateMetrics(templateFile: string, stackName: string): TemplateMetrics {
-  const template: Template = JSON.parse(readFileSync(templateFile, 'utf8'));
-  const resources = Object.entries(template.Resources);
+/** Measures the stack `stackName` of a cloud assembly; `resourceType` names the design's custom resources. */
+export function assemblyMetrics(assemblyDir: string, stackName: string, resourceType: string): TemplateMetrics {
+  const templateFiles = readdirSync(assemblyDir).filter((file) => file.endsWith('.template.json'));
+  const texts = templateFiles.map((file) => readFileSync(path.join(assemblyDir, file), 'utf8'));
+  const sizes = templateFiles.map((file) => statSync(path.join(assemblyDir, file)).size);
+  const templates: Template[] = texts.map((text) => JSON.parse(text));
   const resourcesByType: Record<string, number> = {};
-  for (const [, resource] of resources) resourcesByType[resource.Type] = (resourcesByType[resource.Type] ?? 0) + 1;
-
-  const render = (value: unknown) => JSON.stringify(deployedValue(value, template, stackName));
-  const inlineByRole = new Map<string, number>();
-  const addInline = (role: string, chars: number) => inlineByRole.set(role, (inlineByRole.get(role) ?? 0) + chars);
-  let iamPolicyChars = 0;
-  for (const [logicalId, { Type: type, Properties: properties = {} }] of resources) {
-    if (type === 'AWS::IAM::Role') {
-      iamPolicyChars += render(properties.AssumeRolePolicyDocument).length;
-      for (const policy of properties.Policies ?? []) {
-        const chars = String(policy.PolicyName).length + render(policy.PolicyDocument).length;
-        iamPolicyChars += chars;
-        addInline(logicalId, chars);
-      }
-    } else if (type === 'AWS::IAM::Policy') {
-      const chars = String(deployedValue(properties.PolicyName, template, stackName)).length + render(properties.PolicyDocument).length;
-      iamPolicyChars += chars;
-      for (const role of properties.Roles ?? []) if (typeof role?.Ref === 'string') addInline(role.Ref, chars);
-    } else if (type === 'AWS::IAM::ManagedPolicy') {
-      iamPolicyChars += String(properties.ManagedPolicyName ?? '').length + render(properties.PolicyDocument).length;
-    }
+  for (const template of templates) {
+    for (const resource of Object.values(template.Resources)) resourcesByType[resource.Type] = (resourcesByType[resource.Type] ?? 0) + 1;
   }
+  const main: Template = JSON.parse(readFileSync(path.join(assemblyDir, `${stackName}.template.json`), 'utf8'));
+  const declarationFiles = readdirSync(assemblyDir).filter((file) => file.startsWith('asset.') && file.endsWith('.json'));
   return {
-    bytes: statSync(templateFile).size,
-    resources: resources.length,
+    templates: templateFiles.length,
+    bytes: sizes.reduce((sum, size) => sum + size, 0),
+    largestTemplateBytes: Math.max(...sizes),
+    resources: Object.values(resourcesByType).reduce((sum, count) => sum + count, 0),
     resourcesByType,
-    iamPolicyChars,
-    largestRoleInlineChars: Math.max(0, ...inlineByRole.values()),
+    handlerRolePolicyChars: handlerRolePolicyChars(main, stackName, resourceType),
+    dynamicReferences: texts.reduce((sum, text) => sum + (text.match(/\{\{resolve:/g)?.length ?? 0), 0),
+    declarationFiles: declarationFiles.length,
+    declarationFileBytes: declarationFiles.reduce((sum, file) => sum + statSync(path.join(assemblyDir, file)).size, 0),
   };
+}
+
+/**
+ * Follows the custom resources' ServiceToken to their function and its role, and counts that role's
+ * inline policies and the AWS::IAM::Policy resources attached to it (0 without such resources).
+ */
+function handlerRolePolicyChars(template: Template, stackName: string, resourceType: string): number {
+  const resources = template.Resources;
+  const served = Object.values(resources).find((resource) => resource.Type === resourceType);
+  const functionId = served?.Properties?.ServiceToken?.['Fn::GetAtt']?.[0];
+  const roleId = resources[functionId]?.Properties?.Role?.['Fn::GetAtt']?.[0];
+  if (typeof roleId !== 'string') return 0;
+  const render = (value: unknown) => JSON.stringify(deployedValue(value, template, stackName));
+  let chars = 0;
+  for (const policy of resources[roleId]?.Properties?.Policies ?? []) chars += String(policy.PolicyName).length + render(policy.PolicyDocument).length;
+  for (const { Type: type, Properties: properties = {} } of Object.values(resources)) {
+    if (type !== 'AWS::IAM::Policy' || !(properties.Roles ?? []).some((role: any) => role?.Ref === roleId)) continue;
+    chars += String(deployedValue(properties.PolicyName, template, stackName)).length + render(properties.PolicyDocument).length;
+  }
+  return chars;
 }
 
 /** The name CloudFormation generates for a resource without one: stack name, logical ID, random suffix. */

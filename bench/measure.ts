@@ -1,0 +1,42 @@
+/**
+ * One deploy-time measurement in a process of its own, so that measurements run side by side without
+ * one's synth or CPU-bound work stalling another's emulators: `tsx bench/measure.ts '<spec as JSON>'`.
+ * Progress goes to stderr; the last line on stdout is the result as JSON.
+ */
+import { containerDeploy } from './container-deploy';
+import { Quota } from './deploy-figures';
+import { contendedDeploy, driftCheck, rosterDeploy } from './roster-world-runs';
+
+/** What to measure. */
+export type MeasurementSpec =
+  | { readonly kind: 'roster-deploy'; readonly users: number; readonly quota: Quota; readonly oneUserChange?: boolean }
+  | { readonly kind: 'container-deploy'; readonly design: 'per-user' | 'aws-custom-resource'; readonly users: number; readonly quota: Quota; readonly maxContainers: number; readonly workDir: string }
+  | { readonly kind: 'drift-check'; readonly users: number; readonly drifted: number; readonly quota: Quota }
+  | { readonly kind: 'contended-deploy'; readonly users: number; readonly quota: Quota; readonly share: number; readonly arrivals: 'periodic' | 'random' };
+
+export async function measure(spec: MeasurementSpec, progress: (message: string) => void): Promise<unknown> {
+  switch (spec.kind) {
+    case 'roster-deploy':
+      return rosterDeploy(spec.users, spec.quota, { oneUserChange: spec.oneUserChange, progress });
+    case 'container-deploy':
+      return containerDeploy(spec.design, spec.users, spec.quota, { maxContainers: spec.maxContainers, workDir: spec.workDir });
+    case 'drift-check':
+      return driftCheck(spec.users, spec.drifted, spec.quota);
+    case 'contended-deploy':
+      return contendedDeploy(spec.users, spec.quota, spec.share, spec.arrivals);
+  }
+}
+
+if (require.main === module) {
+  const spec = JSON.parse(process.argv[2]) as MeasurementSpec;
+  measure(spec, (message) => process.stderr.write(`  ${message}\n`)).then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
