@@ -145,9 +145,7 @@ export async function syncUserIdentity(
   }
   // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse the
   // whole record, so say which undeclared field is at fault instead of blaming the declaration.
-  const heldProblems = validateIdentityInfo(record, { identityManagementType: type }).filter(
-    (problem) => props.IdentityInfo[problem.field as IdentityField] === undefined,
-  );
+  const heldProblems = heldValueProblems(record, props.IdentityInfo, type);
   if (heldProblems.length > 0) {
     throw new DeclarationError(
       `${describeSubject(subject)}: ${heldProblems
@@ -165,6 +163,23 @@ export async function syncUserIdentity(
     subject,
   );
   return { instanceId, userId, userArn, changedFields, wrote: true, calls: progress.calls };
+}
+
+/**
+ * The problems of the values Connect holds that a write would send back (fields not declared here):
+ * Connect would refuse the whole record for one of them, so the undeclared field is named instead of
+ * the declaration being blamed.
+ */
+export function heldValueProblems(record: IdentityRecord, declared: IdentityRecord, type: IdentityManagementType): Problem[] {
+  return validateIdentityInfo(record, { identityManagementType: type }).filter((problem) => declared[problem.field as IdentityField] === undefined);
+}
+
+/**
+ * The users a SearchUsers answer gives for a username: only exact matches with an ID count (a search
+ * may match more loosely than asked).
+ */
+export function usersNamed(users: readonly { Username?: string; Id?: string }[] | undefined, username: string): string[] {
+  return (users ?? []).filter((user) => user.Username === username && user.Id).map((user) => user.Id!);
 }
 
 /**
@@ -211,17 +226,17 @@ async function resolveUsername(
       ),
     { instanceId, byUsername: true },
   );
-  const matches = (found.Users ?? []).filter((user) => user.Username === username && user.Id);
+  const matches = usersNamed(found.Users, username);
   if (matches.length === 0) {
     throw new DeclarationError(`no user in ${describeInstance(instanceId)} has the declared Username; check it, or give the UserId`);
   }
   if (matches.length > 1) {
     // Connect issues IDs, so these are IDs; one that is not ID-shaped is not printed all the same.
-    const ids = matches.map((user) => (isUserId(user.Id) ? user.Id : 'an ID of unexpected form'));
+    const ids = matches.map((id) => (isUserId(id) ? id : 'an ID of unexpected form'));
     throw new DeclarationError(`${matches.length} users in ${describeInstance(instanceId)} have the declared Username (${ids.join(', ')}); give the UserId instead`);
   }
-  if (!isUserId(matches[0].Id)) {
+  if (!isUserId(matches[0])) {
     throw new DeclarationError(`SearchUsers answered with an ID of unexpected form for the declared Username in ${describeInstance(instanceId)}; give the UserId`);
   }
-  return matches[0].Id;
+  return matches[0];
 }

@@ -12,10 +12,10 @@ import {
   UpdateUserIdentityInfoCommand,
   UserIdentityInfo,
 } from '@aws-sdk/client-connect';
-import { hasInstanceIdShape, IdentityField, IdentityManagementType, parseInstanceReference, Problem, validateIdentityInfo } from '../lib/identity-rules';
+import { hasInstanceIdShape, IdentityField, IdentityManagementType, isUserId, parseInstanceReference, Problem, validateIdentityInfo } from '../lib/identity-rules';
 import { bareInstanceId, RosterDeclaration, userKey } from '../lib/roster-declarations';
 import { describeError, errorCode, fieldsNamedBy, httpStatusOf } from './failure-reasons';
-import { mergeIdentity } from './identity-sync';
+import { heldValueProblems, mergeIdentity, usersNamed } from './identity-sync';
 import { Clock, Pacer } from './pacer';
 import { backoffCeiling, DEFAULT_BACKOFF, PERSISTENT_ERROR_RETRIES, retryReason } from './retry';
 
@@ -137,9 +137,7 @@ export class RosterSync {
 
     // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse
     // the whole record: name the undeclared field at fault.
-    const held = validateIdentityInfo(record, { identityManagementType: type }).filter(
-      (problem) => declaration.IdentityInfo[problem.field as IdentityField] === undefined,
-    );
+    const held = heldValueProblems(record, declaration.IdentityInfo, type);
     if (held.length > 0) {
       throw new UserFailed(
         held.map((problem) => problem.field).join(', '),
@@ -194,10 +192,11 @@ export class RosterSync {
         { abortSignal: this.options.signal },
       ),
     );
-    const matches = (found.Users ?? []).filter((each) => each.Username === username && each.Id);
+    const matches = usersNamed(found.Users, username);
     if (matches.length === 0) throw new UserFailed('Username', 'no user of the instance has this Username; check it, or give the UserId');
     if (matches.length > 1) throw new UserFailed('Username', `${matches.length} users of the instance have this Username; give the UserId instead`);
-    return matches[0].Id!;
+    if (!isUserId(matches[0])) throw new UserFailed('Username', 'SearchUsers answered with an ID of unexpected form; give the UserId');
+    return matches[0];
   }
 
   /**
