@@ -58,7 +58,7 @@ function centerWorld(users: number, quota: Quota): { world: RosterWorld; entries
   const world = new RosterWorld({ timeScale: quota.timeScale });
   world.connect.addInstance({ id: INSTANCE_ID, identityManagementType: 'CONNECT_MANAGED' });
   const entries = Array.from({ length: users }, (_, index) => benchEntry(index));
-  entries.forEach((entry, index) => world.seedUser(INSTANCE_ID, { id: entry.UserId, username: `agent.${index}`, identityInfo: { FirstName: `Held${index}`, LastName: `Held${index}` } }));
+  world.seedRoster(entries, (_, index) => ({ FirstName: `Held${index}`, LastName: `Held${index}` }));
   return { world, entries };
 }
 

@@ -23,7 +23,7 @@ const drifted = roster.filter((_, index) => index % 200 === 0);
 
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
-  roster.forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { ...each.IdentityInfo, LastName: drifted.includes(each) ? 'Edited' : each.IdentityInfo.LastName } }));
+  world.seedRoster(roster, (each) => ({ ...each.IdentityInfo, LastName: drifted.includes(each) ? 'Edited' : each.IdentityInfo.LastName }));
   world.throttleConnect(TIME_SCALED_DEFAULT_QUOTA);
 });
 afterAll(() => world.stop());

@@ -60,7 +60,7 @@ const writes = (requests: { operation: string }[]) => requests.filter((request) 
 
 beforeAll(async () => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
-  roster.forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { FirstName: 'Held', Mobile: `+1206555${String(1000 + index)}` } }));
+  world.seedRoster(roster, (_, index) => ({ FirstName: 'Held', Mobile: `+1206555${String(1000 + index)}` }));
   world.seedUser(INSTANCE, { id: byHand.id, username: 'by.hand', identityInfo: { FirstName: 'Held' } });
   world.seedUser(INSTANCE, { id: byParameter, username: 'by.parameter', identityInfo: { LastName: 'Held' } });
   await deploy();

@@ -22,7 +22,7 @@ const ids: string[] = [];
 
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
-  entries.forEach((each, index) => ids.push(world.seedUser(INSTANCE, { id: each.UserId, username: each.Username ?? `login.${index}`, identityInfo: { FirstName: `Held${index}` } }).id));
+  ids.push(...world.seedRoster(entries, (_, index) => ({ FirstName: `Held${index}` })).map((user) => user.id));
 });
 afterAll(() => world.stop());
 

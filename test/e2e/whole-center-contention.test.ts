@@ -21,7 +21,7 @@ const integrationUser = randomUUID();
 
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
-  entries.forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { LastName: `Held${index}` } }));
+  world.seedRoster(entries, (_, index) => ({ LastName: `Held${index}` }));
   world.seedUser(INSTANCE, { id: integrationUser, username: 'integration.user', identityInfo: { LastName: 'Integration' } });
   world.throttleConnect(TIME_SCALED_DEFAULT_QUOTA);
 });

@@ -29,7 +29,7 @@ const denied = entry(10_007, randomUUID());
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
   world.connect.addInstance({ id: SAML_INSTANCE, identityManagementType: 'SAML' });
-  [...good, denied].forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { FirstName: `Held${index}` } }));
+  world.seedRoster([...good, denied], (_, index) => ({ FirstName: `Held${index}` }));
   world.seedUser(SAML_INSTANCE, { id: onSaml.UserId, username: 'saml.agent', identityInfo: { FirstName: 'HeldSaml' } });
   // A Mobile that lost its "+" in some old import: the merged write would send it back, and be refused.
   world.seedUser(INSTANCE, { id: heldBadMobile.UserId, username: 'bad.mobile', identityInfo: { FirstName: 'HeldMobile', Mobile: '12065550199' } });

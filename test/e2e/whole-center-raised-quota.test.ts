@@ -16,7 +16,7 @@ const entries: RosterFileEntry[] = Array.from({ length: USER_COUNT }, (_, index)
 
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
-  entries.forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { LastName: `Held${index}` } }));
+  world.seedRoster(entries, (_, index) => ({ LastName: `Held${index}` }));
   world.throttleConnect({ ratePerSecond: RATE, burst: BURST });
 });
 afterAll(() => world.stop());

@@ -36,7 +36,7 @@ const identityOf = (userId: string) => world.connect.user(INSTANCE, userId).iden
 
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
-  deployed.forEach((each, index) => world.seedUser(INSTANCE, { id: each.UserId, username: `agent.${index}`, identityInfo: { FirstName: `Held${index}`, LastName: `Held${index}` } }));
+  world.seedRoster(deployed, (_, index) => ({ FirstName: `Held${index}`, LastName: `Held${index}` }));
   world.throttleConnect(TIME_SCALED_DEFAULT_QUOTA);
 });
 afterAll(() => world.stop());

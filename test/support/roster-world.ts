@@ -99,6 +99,16 @@ export class RosterWorld {
     return this.connect.addUser(instanceId, user);
   }
 
+  /**
+   * Adds the Connect user of every roster entry, on the entry's instance, with the entry's user ID and
+   * Username (else `agent.<index>`), holding what `held` gives for it.
+   */
+  seedRoster(entries: readonly RosterFileEntry[], held: (entry: RosterFileEntry, index: number) => IdentityRecord): EmulatedUser[] {
+    return entries.map((entry, index) =>
+      this.seedUser(entry.InstanceId, { id: entry.UserId, username: entry.Username ?? `agent.${index}`, identityInfo: held(entry, index) }),
+    );
+  }
+
   /** Writes a roster file (JSON, the CLI's format) and loads it as a user would. */
   roster(entries: RosterFileEntry[]): Roster {
     for (const entry of entries) {
