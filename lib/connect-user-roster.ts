@@ -14,7 +14,7 @@ import { userArn as userArnOf } from './connect-access-policy';
 import { ConnectUserIdentity, findPropProblems, IDENTITY_FIELD_PROPS, isDeployTimeValue } from './connect-user-identity';
 import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
 import { addDeclarationFile } from './declaration-file';
-import { IdentityField, IdentityRecord, parseInstanceReference } from './identity-rules';
+import { IdentityField, IdentityRecord, isUserId, parseInstanceReference } from './identity-rules';
 import {
   bareInstanceId,
   compareDeclarations,
@@ -34,9 +34,6 @@ import { duplicateProblem, formatProblem, instanceKeyOf, Roster, RosterEntry } f
 const TEMPLATE_BYTES_PER_USER = 26;
 /** The template bytes a stack's rosters may take, out of CloudFormation's 1,000,000. */
 const ROSTER_TEMPLATE_BUDGET = 900_000;
-
-/** How a user ID may appear in a construct ID: only when it has the shape of a Connect user ID. */
-const ID_SHAPED = /^[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}$/;
 
 /** A part of a construct ID: as it is when made of ID characters, else hashed (e.g. a dynamic reference). */
 function idPart(value: string): string {
@@ -58,7 +55,7 @@ function idPart(value: string): string {
 export function rosterConstructId(entry: Pick<RosterEntry, 'instanceId' | 'userId' | 'username'>): string {
   const instance = instanceKeyOf(entry.instanceId);
   if (entry.userId !== undefined) {
-    return `User-${idPart(instance)}-${ID_SHAPED.test(entry.userId) ? entry.userId : shortHash(entry.userId)}`;
+    return `User-${idPart(instance)}-${isUserId(entry.userId) ? entry.userId : shortHash(entry.userId)}`;
   }
   return `UserByName-${idPart(instance)}-${shortHash(`${instance}/${entry.username ?? ''}`)}`;
 }

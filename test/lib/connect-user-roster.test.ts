@@ -181,6 +181,21 @@ describe('ConnectUserRoster: the template', () => {
     expect(Object.values(template.findResources('Custom::ConnectUserRoster')).map((stage: any) => Object.keys(stage.Properties.Users[INSTANCE]))).toEqual([[userIdFor(0)]]);
   });
 
+  test('never puts a user ID that is not shaped like one into a construct or logical ID', () => {
+    // GIVEN an entry whose user ID is only known at deploy time, through a dynamic reference
+    const app = new App();
+    const stack = new Stack(app, 'Center');
+    const roster = new ConnectUserRoster(stack, 'Roster', {
+      roster: rosterOf([agent(0, { userId: '{{resolve:ssm:/agents/agent0/user-id}}' })]),
+    });
+    const logicalIds = Object.keys(Template.fromStack(stack).findResources('Custom::ConnectUserIdentity'));
+
+    // THEN its construct ID holds a hash in place of the reference, and so does its logical ID
+    expect(roster.deployTimeUsers.map((user) => user.node.id)).toEqual([expect.stringMatching(new RegExp(`^User-${INSTANCE}-[0-9a-f]{12}$`))]);
+    expect(logicalIds).toHaveLength(1);
+    expect(logicalIds[0]).not.toMatch(/resolve|ssm|agents|agent0/i);
+  });
+
   test('fails synth when a roster user is also declared by hand in the stack', () => {
     // GIVEN a user in the roster and the same user in a ConnectUserIdentity, its instance in other case
     const app = new App();
