@@ -2,11 +2,11 @@
  * A model of a roster deploy's pacing, in simulated time: N users, each read (DescribeUser) and written
  * (UpdateUserIdentityInfo), against Connect's token bucket per operation, optionally with another
  * caller sending DescribeUser at a share of the quota. It runs the handler's own pacer
- * (lambda/pacer.ts), or the SDK's adaptive-retry rate limiter (one per client, as the SDK keeps it), so
+ * (core/pacer.ts), or the SDK's adaptive-retry rate limiter (one per client, as the SDK keeps it), so
  * that the choice between them, and the pacer's settings, rest on the same measurements.
  */
 import { DefaultRateLimiter } from '@smithy/core/retry';
-import { DEFAULT_PACER_SETTINGS, OperationPacer, PacerSettings, PacerTicket } from '../lambda/pacer';
+import { DEFAULT_PACER_SETTINGS, OperationPacer, PacerSettings, PacerTicket } from '../core/pacer';
 import { VirtualClock } from '../test/support/virtual-clock';
 
 export interface PacingScenario {

@@ -3,7 +3,7 @@
  * limiter across quotas, beside another caller of either arrival kind, and a sweep of the pacer's
  * `backoff` and `growth` around the shipped settings.
  */
-import { DEFAULT_PACER_SETTINGS } from '../lambda/pacer';
+import { DEFAULT_PACER_SETTINGS } from '../core/pacer';
 import { modelPacing, PacingDesign, PacingResult } from './pacing-model';
 
 /** Users in every modelled deploy: a stage's worth, as in the whole-center scenarios. */

@@ -382,7 +382,7 @@ function pacingSection(results: Results): string[] {
   const study = results.pacing;
   const lines = ['## 4. Pacing across quotas', ''];
   lines.push(
-    `The pacer (lambda/pacer.ts) against the SDK's adaptive retry limiter (\`@smithy/util-retry\`'s \`DefaultRateLimiter\`, one per client as the SDK keeps it), in the pacing model (bench/pacing-model.ts): ` +
+    `The pacer (core/pacer.ts) against the SDK's adaptive retry limiter (\`@smithy/util-retry\`'s \`DefaultRateLimiter\`, one per client as the SDK keeps it), in the pacing model (bench/pacing-model.ts): ` +
       `${int(study.users)} users, each read and written, against a token bucket per operation (burst ${study.burst}), in simulated time, each figure the mean of 3 seeds. ` +
       'Beside it, the real handler against the Connect emulator (a whole-stack deploy, as in section 2). ratio: time to the last user over the bound; requests per call: requests over the calls needed.',
   );
@@ -492,7 +492,7 @@ function retrySection(results: Results): string[] {
   return [
     '## 7. Retry policy of the per-user design, modelled',
     '',
-    "A `ConnectUserIdentity` (a single declaration, or a roster entry holding a deploy-time value) is applied by its own invocation, which retries throttled calls with the handler's retry policy (lambda/retry.ts) rather than the roster's pacer. " +
+    "A `ConnectUserIdentity` (a single declaration, or a roster entry holding a deploy-time value) is applied by its own invocation, which retries throttled calls with the handler's retry policy (core/retry.ts) rather than the roster's pacer. " +
       "The model (bench/retry-model.ts): N handlers making the handler's three calls in turn against one token bucket per operation, in simulated time, with the handler's own `backoffCeiling`; " +
       'the previous policy (full jitter, 100 ms doubling to a 2 s cap) against the current one (125 ms growing fourfold to 2 s; past 12 s of waiting, a sixth of the time waited, at most 15 s).',
     '',

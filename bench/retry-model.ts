@@ -4,7 +4,7 @@
  * UpdateUserIdentityInfo), against one token bucket per operation, in simulated time. It uses the
  * handler's own `backoffCeiling`, so it models the policy that ships.
  */
-import { BackoffPolicy, backoffCeiling, DEFAULT_BACKOFF } from '../lambda/retry';
+import { BackoffPolicy, backoffCeiling, DEFAULT_BACKOFF } from '../core/retry';
 
 /** The policy before this benchmark: exponential from 100 ms, doubling, capped at 2 s. */
 export const PREVIOUS_BACKOFF: BackoffPolicy = { baseMs: 100, factor: 2, capMs: 2_000, waitedFraction: 0, maxCapMs: 2_000 };

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ConnectUserDriftCheck, ConnectUserRoster } from '../lib';
-import type { DriftSummary } from '../lambda/drift-check';
+import type { DriftSummary } from '../lambda/drift-check/drift-check';
 import { handlerAssetFromAssembly, Invocation } from '../test/support/cloudformation-driver';
 import { CompetingCaller, CompetingCallerResult } from '../test/support/competing-caller';
 import type { ConnectOperation } from '../test/support/connect-emulator';

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const handler = await timed('handler load', async () => measureHandlers(synth.assemblyDir('roster', 1), synth.assemblyDir('aws-custom-resource', 1)));
   const pacing = await timed('pacing model', () => pacingStudy(progress));
   progress('retry policy model');
-  // The scenarios lambda/retry.ts cites.
+  // The scenarios core/retry.ts cites.
   const retryModel = [
     { handlers: 200, ratePerSecond: 20, burst: 10 },
     { handlers: 400, ratePerSecond: 20, burst: 10 },

@@ -23,7 +23,7 @@ import { createExampleApp, EXAMPLE_STACK_NAME } from '../bin/example-app';
 import { ConnectUserDriftCheck, Roster } from '../lib';
 import { IDENTITY_FIELDS, IdentityRecord } from '../lib/identity-rules';
 import { bareInstanceId } from '../lib/roster-declarations';
-import type { DriftSummary } from '../lambda/drift-check';
+import type { DriftSummary } from '../lambda/drift-check/drift-check';
 import type { Invocation } from '../test/support/cloudformation-driver';
 import type { DeployResult } from '../test/support/stack-deployer';
 import { RosterWorld } from '../test/support/roster-world';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConnectUserDriftCheck, ConnectUserRoster } from '../../lib';
-import type { DriftSummary } from '../../lambda/drift-check';
+import type { DriftSummary } from '../../lambda/drift-check/drift-check';
 import type { Invocation } from '../support/cloudformation-driver';
 import { findLeaks } from '../support/personal-data';
 import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';

@@ -8,7 +8,7 @@
 import { CfnParameter } from 'aws-cdk-lib';
 import { randomUUID } from 'node:crypto';
 import { ConnectUserDriftCheck, ConnectUserIdentity, ConnectUserRoster } from '../../lib';
-import type { DriftSummary } from '../../lambda/drift-check';
+import type { DriftSummary } from '../../lambda/drift-check/drift-check';
 import type { Invocation } from '../support/cloudformation-driver';
 import { findLeaks } from '../support/personal-data';
 import { RosterFileEntry, RosterWorld } from '../support/roster-world';

@@ -132,7 +132,7 @@ describe('the build', () => {
         (file) =>
           !file.startsWith('node_modules/') &&
           (/\.ts$/.test(file) && !/\.d\.ts$/.test(file) ||
-            /^(lib|lambda|test|bench|bin|scripts|examples|dist|cdk\.out)\//.test(file) ||
+            /^(lib|core|lambda|test|bench|bin|scripts|examples|dist|cdk\.out)\//.test(file) ||
             /\.(py|java|cs|go|tgz)$/.test(file) ||
             /(^|\/)(tsconfig[^/]*\.json|jest\.config\.js|cdk\.json)$/.test(file)),
       );

@@ -22,7 +22,7 @@
  * is invoked. A process that does not finish loading within `loadTimeoutMs` of its spawn is killed, and
  * the invocation rejects with a {@link LoadTimeoutError} that says so.
  */
-import type { CloudFormationAnswer } from '../../lambda/cloudformation-response';
+import type { CloudFormationAnswer } from '../../lambda/runtime/cloudformation-response';
 import type {
   CloudFormationCustomResourceCreateEvent,
   CloudFormationCustomResourceDeleteEvent,

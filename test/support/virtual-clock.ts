@@ -3,7 +3,7 @@
  * time, and {@link VirtualClock.run} advances from one timer to the next, letting every promise chain
  * settle in between, so that an hour of pacing runs in a second and the same seed gives the same run.
  */
-import type { Clock } from '../../lambda/pacer';
+import type { Clock } from '../../core/pacer';
 
 interface Timer {
   readonly at: number;

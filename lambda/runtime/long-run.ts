@@ -7,8 +7,8 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
-import { log } from './log';
-import { sleep } from './retry';
+import { log } from '../../core/log';
+import { sleep } from '../../core/retry';
 
 /** Positions in a work list that are done, as [start, end) ranges. */
 export type DoneRanges = [number, number][];

@@ -1,6 +1,6 @@
 /**
  * Applies one declared user of a roster stage: the same read, merge and write as a single declaration
- * (identity-sync.ts), with every call paced per operation (pacer.ts) instead of retried on its own, and
+ * (lambda/custom-resource/identity-sync.ts), with every call paced per operation (pacer.ts) instead of retried on its own, and
  * with a failure recorded against the user instead of ending the stage: a stage goes on with its other
  * users and reports every failed one at the end, by ID and field, never by value.
  */
@@ -15,7 +15,7 @@ import {
 import { hasInstanceIdShape, IdentityField, IdentityManagementType, isUserId, parseInstanceReference, Problem, validateIdentityInfo } from '../lib/identity-rules';
 import { bareInstanceId, RosterDeclaration, userKey } from '../lib/roster-declarations';
 import { describeError, errorCode, fieldsNamedBy, httpStatusOf } from './failure-reasons';
-import { heldValueProblems, mergeIdentity, usersNamed } from './identity-sync';
+import { heldValueProblems, mergeIdentity, usersNamed } from './identity-merge';
 import { Clock, Pacer } from './pacer';
 import { backoffCeiling, DEFAULT_BACKOFF, PERSISTENT_ERROR_RETRIES, retryReason } from './retry';
 
@@ -48,7 +48,7 @@ export interface ApplyOptions {
   readonly beforeWrite?: () => Promise<void>;
 }
 
-/** A failure of one user, raised inside {@link RosterSync.apply} and recorded against that user. */
+/** A failure of one user, raised inside {@link UserSync.apply} and recorded against that user. */
 class UserFailed extends Error {
   constructor(
     readonly field: string,
@@ -69,8 +69,8 @@ export class WriteRefused extends Error {
 /** How many times a call is tried when Connect answers with a server or network error. */
 const TRANSIENT_ATTEMPTS = 5;
 
-/** The environment a {@link RosterSync} works in. */
-export interface RosterSyncOptions {
+/** The environment a {@link UserSync} works in. */
+export interface UserSyncOptions {
   /** The region of instances given by ID (the handler's own). */
   readonly region: string;
   readonly pacer: Pacer;
@@ -84,12 +84,12 @@ export interface RosterSyncOptions {
 }
 
 /** Applies declared users, sharing per-instance facts and the pacer between them. */
-export class RosterSync {
+export class UserSync {
   private readonly types = new Map<string, Promise<IdentityManagementType>>();
   /** Types learnt, to carry into the next invocation. */
   readonly learntTypes: Record<string, IdentityManagementType> = {};
 
-  constructor(private readonly options: RosterSyncOptions) {
+  constructor(private readonly options: UserSyncOptions) {
     for (const [key, type] of Object.entries(options.knownTypes ?? {})) {
       this.types.set(key, Promise.resolve(type));
       this.learntTypes[key] = type;

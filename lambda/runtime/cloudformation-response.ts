@@ -5,8 +5,8 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { errorCode } from './failure-reasons';
-import { sleep } from './retry';
+import { errorCode } from '../../core/failure-reasons';
+import { sleep } from '../../core/retry';
 
 /** The body CloudFormation expects in answer to a custom-resource event. */
 export interface CloudFormationAnswer {

@@ -11,16 +11,16 @@
  * left to go on, the stage fails with how far it got.
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { hasInstanceIdShape, IdentityManagementType, isUserId } from '../lib/identity-rules';
-import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageResourceProperties, userKey } from '../lib/roster-declarations';
-import { CloudFormationAnswer, sendAnswer } from './cloudformation-response';
-import { connectClient } from './connect-clients';
-import { changedDeclarations, readDeclarationFile } from './declarations';
-import { DeclarationError } from './failure-reasons';
-import { log } from './log';
-import { countDone, DoneRanges, handOver, invocationWindow, runPool, worthHandingOver } from './long-run';
-import { Pacer, PacerState, systemClock } from './pacer';
-import { RosterSync, UserFailure } from './roster-sync';
+import { hasInstanceIdShape, IdentityManagementType, isUserId } from '../../lib/identity-rules';
+import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageResourceProperties, userKey } from '../../lib/roster-declarations';
+import { CloudFormationAnswer, sendAnswer } from '../runtime/cloudformation-response';
+import { connectClient } from '../../core/connect-clients';
+import { changedDeclarations, readDeclarationFile } from '../runtime/declarations';
+import { DeclarationError } from '../../core/failure-reasons';
+import { log } from '../../core/log';
+import { countDone, DoneRanges, handOver, invocationWindow, runPool, worthHandingOver } from '../runtime/long-run';
+import { Pacer, PacerState, systemClock } from '../../core/pacer';
+import { UserSync, UserFailure } from '../../core/user-sync';
 
 /** Marks a payload as the continuation of a stage, not a CloudFormation event. */
 export const CONTINUATION_KIND = 'connect-user-roster/continuation';
@@ -90,7 +90,7 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
   log('info', 'stage invocation started', { ...base, usersToApply: work.length, alreadyDone: countDone(state.done) });
 
   const pacer = new Pacer(systemClock, undefined, continuation?.pacer);
-  const sync = new RosterSync({
+  const sync = new UserSync({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     pacer,
     clock: systemClock,

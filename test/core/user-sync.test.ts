@@ -1,6 +1,6 @@
 import { ConnectClient } from '@aws-sdk/client-connect';
-import { Pacer } from '../../lambda/pacer';
-import { RosterSync, WriteRefused } from '../../lambda/roster-sync';
+import { Pacer } from '../../core/pacer';
+import { UserSync, WriteRefused } from '../../core/user-sync';
 import { RosterDeclaration } from '../../lib/roster-declarations';
 import { VirtualClock } from '../support/virtual-clock';
 
@@ -44,12 +44,12 @@ function fakeConnect(clock: VirtualClock, users: Map<string, Record<string, stri
 }
 
 function syncWith(clock: VirtualClock, connect: { client: ConnectClient }, signal = new AbortController().signal) {
-  return new RosterSync({ region: 'us-east-1', pacer: new Pacer(clock), clock, signal, client: () => connect.client });
+  return new UserSync({ region: 'us-east-1', pacer: new Pacer(clock), clock, signal, client: () => connect.client });
 }
 
 const declaration = (index: number, info: RosterDeclaration['IdentityInfo']): RosterDeclaration => ({ InstanceId: INSTANCE, UserId: userId(index), IdentityInfo: info });
 
-describe('RosterSync', () => {
+describe('UserSync', () => {
   test('writes the merged record of a user whose declared fields differ, and leaves a matching one alone', async () => {
     // GIVEN two users, one already matching
     const clock = new VirtualClock();

@@ -12,8 +12,8 @@ import {
   PersistentFailureError,
   retryReason,
   withRetries,
-} from '../../lambda/retry';
-import { primeSdk } from '../../lambda/sdk-priming';
+} from '../../core/retry';
+import { primeSdk } from '../../lambda/runtime/sdk-priming';
 
 describe('withRetries', () => {
   const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });

@@ -4,8 +4,8 @@
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { CloudFormationAnswer, MAX_ANSWER_BYTES, sendAnswer, serializeAnswer } from '../../lambda/cloudformation-response';
-import { closeNow } from '../support/local-server';
+import { CloudFormationAnswer, MAX_ANSWER_BYTES, sendAnswer, serializeAnswer } from '../../../lambda/runtime/cloudformation-response';
+import { closeNow } from '../../support/local-server';
 
 const BASE: CloudFormationAnswer = {
   Status: 'FAILED',

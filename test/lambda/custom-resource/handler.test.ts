@@ -4,9 +4,9 @@
  */
 import { ConnectClient, DescribeInstanceCommand, DescribeUserCommand, UpdateUserIdentityInfoCommand } from '@aws-sdk/client-connect';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../lambda/index';
-import { CloudFormationDriver } from '../support/cloudformation-driver';
-import { findLeaks } from '../support/personal-data';
+import { handler } from '../../../lambda/custom-resource/handler';
+import { CloudFormationDriver } from '../../support/cloudformation-driver';
+import { findLeaks } from '../../support/personal-data';
 
 const connect = mockClient(ConnectClient);
 const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';

@@ -4,9 +4,9 @@
  * differs from the previous file's.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Problem, validateIdentityInfo, validateInstanceReference, validateUserReference } from '../lib/identity-rules';
-import { DECLARATION_FORMAT, DeclarationLocation, RosterDeclaration, userKey, bareInstanceId } from '../lib/roster-declarations';
-import { DeclarationError } from './failure-reasons';
+import { Problem, validateIdentityInfo, validateInstanceReference, validateUserReference } from '../../lib/identity-rules';
+import { DECLARATION_FORMAT, DeclarationLocation, RosterDeclaration, userKey, bareInstanceId } from '../../lib/roster-declarations';
+import { DeclarationError } from '../../core/failure-reasons';
 
 const clients = new Map<string, S3Client>();
 

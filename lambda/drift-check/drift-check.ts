@@ -11,17 +11,17 @@
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { DRIFT_METRICS } from '../lib/drift-metrics';
-import { containsDynamicReference, IdentityManagementType } from '../lib/identity-rules';
-import { RESOURCE_TYPE } from '../lib/resource-properties';
-import { bareInstanceId, DeclarationLocation, ROSTER_STAGE_RESOURCE_TYPE, RosterDeclaration, userKey } from '../lib/roster-declarations';
-import { connectClient } from './connect-clients';
-import { readDeclarationFile } from './declarations';
-import { DeclarationError } from './failure-reasons';
-import { log } from './log';
-import { countDone, DoneRanges, handOver, invocationWindow, runPool, worthHandingOver } from './long-run';
-import { Pacer, PacerState, systemClock } from './pacer';
-import { RosterSync } from './roster-sync';
+import { DRIFT_METRICS } from '../../lib/drift-metrics';
+import { containsDynamicReference, IdentityManagementType } from '../../lib/identity-rules';
+import { RESOURCE_TYPE } from '../../lib/resource-properties';
+import { bareInstanceId, DeclarationLocation, ROSTER_STAGE_RESOURCE_TYPE, RosterDeclaration, userKey } from '../../lib/roster-declarations';
+import { connectClient } from '../../core/connect-clients';
+import { readDeclarationFile } from '../runtime/declarations';
+import { DeclarationError } from '../../core/failure-reasons';
+import { log } from '../../core/log';
+import { countDone, DoneRanges, handOver, invocationWindow, runPool, worthHandingOver } from '../runtime/long-run';
+import { Pacer, PacerState, systemClock } from '../../core/pacer';
+import { UserSync } from '../../core/user-sync';
 
 /** What starts a check: the schedule, or a person (`aws lambda invoke`). */
 export interface DriftCheckRequest {
@@ -160,7 +160,7 @@ export async function checkDrift(payload: DriftCheckRequest | DriftContinuation,
     }
   };
   const pacer = new Pacer(systemClock, undefined, continuation?.pacer);
-  const sync = new RosterSync({
+  const sync = new UserSync({
     region: process.env.AWS_REGION ?? 'us-east-1',
     pacer,
     clock: systemClock,

@@ -10,7 +10,8 @@ import {
   UpdateUserIdentityInfoCommand,
 } from '@aws-sdk/client-connect';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DeclarationError, mergeIdentity, parseProperties, Progress, syncUserIdentity } from '../../lambda/identity-sync';
+import { mergeIdentity } from '../../../core/identity-merge';
+import { DeclarationError, parseProperties, Progress, syncUserIdentity } from '../../../lambda/custom-resource/identity-sync';
 
 const connect = mockClient(ConnectClient);
 const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';

@@ -1,6 +1,6 @@
-import { changedDeclarations } from '../../lambda/declarations';
-import { failureReason } from '../../lambda/roster-stage';
-import { RosterDeclaration } from '../../lib/roster-declarations';
+import { changedDeclarations } from '../../../lambda/runtime/declarations';
+import { failureReason } from '../../../lambda/custom-resource/roster-stage';
+import { RosterDeclaration } from '../../../lib/roster-declarations';
 
 const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-000000000001';
 const userId = (index: number) => `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;

@@ -3,8 +3,8 @@
  * its code, its HTTP status and the names of identity fields get through.
  */
 import { InvalidParameterException, ResourceNotFoundException, ThrottlingException } from '@aws-sdk/client-connect';
-import { describeSubject, errorCode, explainSdkError, fieldsNamedBy } from '../../lambda/failure-reasons';
-import { DeadlineExceededError, PersistentFailureError } from '../../lambda/retry';
+import { describeSubject, errorCode, explainSdkError, fieldsNamedBy } from '../../core/failure-reasons';
+import { DeadlineExceededError, PersistentFailureError } from '../../core/retry';
 
 const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
 const USER = '87654321-2222-1234-1234-111234567891';

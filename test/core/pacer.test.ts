@@ -1,4 +1,4 @@
-import { DEFAULT_PACER_SETTINGS, OperationPacer, PacerTicket } from '../../lambda/pacer';
+import { DEFAULT_PACER_SETTINGS, OperationPacer, PacerTicket } from '../../core/pacer';
 import { VirtualClock } from '../support/virtual-clock';
 
 /** Sends `count` requests through the pacer against a token bucket; returns when each was accepted. */
