@@ -14,10 +14,10 @@ import {
 } from '@aws-sdk/client-connect';
 import { hasInstanceIdShape, IdentityField, IdentityManagementType, isUserId, parseInstanceReference, Problem, validateIdentityInfo } from '../lib/identity-rules';
 import { bareInstanceId, RosterDeclaration, userKey } from '../lib/roster-declarations';
-import { describeError, errorCode, fieldsNamedBy, httpStatusOf } from './failure-reasons';
+import { errorCode } from './failure-reasons';
 import { heldValueProblems, mergeIdentity, usersNamed } from './identity-merge';
 import { Clock, Pacer } from './pacer';
-import { backoffCeiling, DEFAULT_BACKOFF, PERSISTENT_ERROR_RETRIES, retryReason } from './retry';
+import { pacedCall, UserFailed } from './paced-calls';
 
 /** A user a stage could not apply, and why: IDs, a field and a value-free cause. */
 export interface UserFailure {
@@ -48,15 +48,6 @@ export interface ApplyOptions {
   readonly beforeWrite?: () => Promise<void>;
 }
 
-/** A failure of one user, raised inside {@link UserSync.apply} and recorded against that user. */
-class UserFailed extends Error {
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-  ) {
-    super(problem);
-  }
-}
 
 /** A write that `beforeWrite` refused: the user is left as it is, and not done. */
 export class WriteRefused extends Error {
@@ -66,8 +57,6 @@ export class WriteRefused extends Error {
   }
 }
 
-/** How many times a call is tried when Connect answers with a server or network error. */
-const TRANSIENT_ATTEMPTS = 5;
 
 /** The environment a {@link UserSync} works in. */
 export interface UserSyncOptions {
@@ -159,6 +148,10 @@ export class UserSync {
     return { kind: 'written', changedFields };
   }
 
+  private call<T>(operation: string, send: () => Promise<T>, declaredFields: readonly IdentityField[] = []): Promise<T> {
+    return pacedCall(this.options, operation, send, declaredFields);
+  }
+
   /** The instance's identity management type: asked once per instance, shared by its users. */
   private typeOf(client: ConnectClient, region: string, instanceId: string): Promise<IdentityManagementType> {
     const key = `${region}/${instanceId}`;
@@ -199,72 +192,8 @@ export class UserSync {
     return matches[0];
   }
 
-  /**
-   * One call, paced: a throttled call goes back to the head of its operation's queue; a server or
-   * network error is tried again a few times; anything else fails the user.
-   */
-  private async call<T>(operation: string, send: () => Promise<T>, declaredFields: readonly IdentityField[] = []): Promise<T> {
-    const pacer = this.options.pacer.of(operation);
-    const { signal, clock } = this.options;
-    let transientFailures = 0;
-    let retryingThrottle = false;
-    for (;;) {
-      const ticket = await pacer.acquire({ signal, first: retryingThrottle });
-      try {
-        const result = await send();
-        pacer.succeeded(ticket);
-        return result;
-      } catch (error) {
-        const reason = retryReason(error);
-        if (reason === 'throttled' && !signal.aborted) {
-          pacer.throttled(ticket);
-          retryingThrottle = true;
-          continue;
-        }
-        // An answer other than a throttle got past Connect's bucket: for pacing, it counts as a success.
-        if (httpStatusOf(error) !== undefined && !signal.aborted) pacer.succeeded(ticket);
-        else pacer.failed();
-        if (signal.aborted) throw error;
-        const attempts = reason === 'persistent network error' ? PERSISTENT_ERROR_RETRIES + 1 : TRANSIENT_ATTEMPTS;
-        if (reason && ++transientFailures < attempts) {
-          retryingThrottle = false;
-          await clock.sleep(Math.random() * backoffCeiling(DEFAULT_BACKOFF, transientFailures, 0), signal);
-          continue;
-        }
-        throw explainFailure(error, operation, declaredFields);
-      }
-    }
-  }
 }
 
 function failedOn(problems: readonly Problem[]): UserFailed {
   return new UserFailed(problems.map((problem) => problem.field).join(', '), problems.map((problem) => `${problem.field} ${problem.message}`).join('; '));
-}
-
-/**
- * What an SDK error says about a user, from its code, its HTTP status and the identity field names its
- * message mentions, never from its text: Connect's messages may echo the values sent or held.
- */
-export function explainFailure(error: unknown, operation: string, declaredFields: readonly IdentityField[] = []): UserFailed {
-  const facts = describeError(error);
-  const name = error instanceof Error ? error.name : '';
-  switch (name) {
-    case 'ResourceNotFoundException':
-      return operation === 'DescribeInstance'
-        ? new UserFailed('InstanceId', `the instance was not found (${operation}: ${facts})`)
-        : new UserFailed('UserId', `the user was not found in the instance (${operation}: ${facts})`);
-    case 'AccessDeniedException':
-      return new UserFailed(operation, `access denied to connect:${operation} (${facts}); the handler's role must allow it on this user`);
-    case 'InvalidParameterException':
-    case 'InvalidRequestException': {
-      const named = fieldsNamedBy(error);
-      const held = named.filter((field) => !declaredFields.includes(field));
-      return new UserFailed(
-        named.length > 0 ? named.join(', ') : 'IdentityInfo',
-        `Amazon Connect refused ${operation} (${facts})${held.length > 0 ? `; ${held.join(', ')} not declared here: the value Connect holds was refused, declare it to replace it` : ''}`,
-      );
-    }
-    default:
-      return new UserFailed(operation, `${operation} failed (${facts})${httpStatusOf(error) === undefined && retryReason(error) ? ' after retries' : ''}`);
-  }
 }

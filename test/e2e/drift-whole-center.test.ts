@@ -10,7 +10,9 @@ import type { Invocation } from '../support/cloudformation-driver';
 import { findLeaks } from '../support/personal-data';
 import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 
-const { timeScale: K, ratePerSecond: RATE, burst: BURST } = TIME_SCALED_DEFAULT_QUOTA;
+const { timeScale: K, quotas: QUOTAS } = TIME_SCALED_DEFAULT_QUOTA;
+/** DescribeUser's quota: a check reads. */
+const { ratePerSecond: RATE, burst: BURST } = QUOTAS.DescribeUser;
 const USER_COUNT = 2_000;
 const INSTANCE = randomUUID();
 const world = new RosterWorld({ timeScale: K });

@@ -1,6 +1,6 @@
 /**
  * A whole center deployed while the account's other callers use Connect too, time-scaled as in
- * whole-center: another caller sends DescribeUser at a quarter of the quota for the whole deploy. The
+ * whole-center: another caller sends DescribeUser at a quarter of DescribeUser's quota for the whole deploy. The
  * deploy must leave it at least 90% of its requests, and still complete with no failure.
  */
 import { randomUUID } from 'node:crypto';
@@ -8,7 +8,9 @@ import { ConnectUserRoster } from '../../lib';
 import { CompetingCaller } from '../support/competing-caller';
 import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 
-const { timeScale: K, ratePerSecond: RATE } = TIME_SCALED_DEFAULT_QUOTA;
+const { timeScale: K, quotas: QUOTAS } = TIME_SCALED_DEFAULT_QUOTA;
+/** DescribeUser's quota, the operation the other caller shares with the deploy. */
+const RATE = QUOTAS.DescribeUser.ratePerSecond;
 const USER_COUNT = 2_000;
 const INSTANCE = randomUUID();
 const world = new RosterWorld({ timeScale: K });

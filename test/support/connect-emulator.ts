@@ -23,7 +23,34 @@ import { LocalService } from './local-server';
 import type { IdentityManagementType, IdentityRecord } from '../../lib/identity-rules';
 import { API_IDENTITY_FIELDS, ApiIdentityField, FIELDS_OWNED_ELSEWHERE, findApiViolations } from './connect-api-rules';
 
-export type ConnectOperation = 'DescribeInstance' | 'DescribeUser' | 'UpdateUserIdentityInfo' | 'SearchUsers';
+export type ConnectOperation = 'DescribeInstance' | 'DescribeUser' | 'UpdateUserIdentityInfo' | 'SearchUsers' | 'ListUsers';
+
+/** Every operation the emulator serves. */
+export const CONNECT_OPERATIONS: readonly ConnectOperation[] = ['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'SearchUsers', 'ListUsers'];
+
+/** A token bucket's settings: its steady rate and its burst. */
+export interface RateLimit {
+  readonly ratePerSecond: number;
+  readonly burst: number;
+}
+
+/**
+ * Connect's default quotas per operation, as a Service Quotas listing of an account gives them (each API is
+ * throttled apart, per account and region; the burst is the API Reference's). The handler never knows these:
+ * its pacer finds them. Defaults change over time; tests state the quotas they run at.
+ */
+export const CONNECT_DEFAULT_QUOTAS: Readonly<Record<ConnectOperation, RateLimit>> = {
+  UpdateUserIdentityInfo: { ratePerSecond: 2, burst: 5 },
+  DescribeUser: { ratePerSecond: 10, burst: 15 },
+  ListUsers: { ratePerSecond: 10, burst: 15 },
+  SearchUsers: { ratePerSecond: 2, burst: 5 },
+  DescribeInstance: { ratePerSecond: 2, burst: 5 },
+};
+
+/** Quotas played `k` times faster, for a time-scaled test: every rate times k; a burst is a count of requests, not a time, and stays. */
+export function scaledQuotas(quotas: Readonly<Record<ConnectOperation, RateLimit>>, k: number): Record<ConnectOperation, RateLimit> {
+  return Object.fromEntries(Object.entries(quotas).map(([operation, limit]) => [operation, { ratePerSecond: limit.ratePerSecond * k, burst: limit.burst }])) as Record<ConnectOperation, RateLimit>;
+}
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -40,6 +67,11 @@ export interface EmulatedUser {
   readonly username: string;
   /** Only the fields that hold a value; an empty field is absent. */
   identityInfo: IdentityRecord;
+  /**
+   * When the user last changed (epoch ms, the emulator's clock, which stands for Connect's), as ListUsers and
+   * DescribeUser report it: at creation, at every UpdateUserIdentityInfo, and at every edit.
+   */
+  lastModifiedAt: number;
 }
 
 /** One request as the emulator saw it. `status` stays undefined for a request that was never answered. */
@@ -177,6 +209,7 @@ export class ConnectEmulator extends LocalService {
       arn: `${this.instances.get(instanceId)!.arn}/agent/${id}`,
       username: options.username,
       identityInfo: nonEmpty(options.identityInfo ?? {}),
+      lastModifiedAt: Date.now(),
     };
     users.set(id, user);
     return structuredClone(user);
@@ -258,11 +291,27 @@ export class ConnectEmulator extends LocalService {
     this.deniedUsers.add(`${operation}/${userId}`);
   }
 
-  /** Changes some of a user's fields, as someone would in the Connect admin website (`''` empties one). */
+  /**
+   * Changes some of a user's fields, as someone would in the Connect admin website (`''` empties one). Any
+   * edit moves the user's LastModifiedTime, also one of a field no declaration holds (`touch` changes none).
+   */
   editUser(instanceId: string, userId: string, fields: Partial<Record<keyof IdentityRecord, string>>): void {
     const user = this.users.get(instanceId)?.get(userId);
     if (!user) throw new Error(`no user ${userId} in instance ${instanceId}`);
     user.identityInfo = nonEmpty({ ...user.identityInfo, ...fields });
+    user.lastModifiedAt = Date.now();
+  }
+
+  /** Changes something of a user that is not its identity (its routing profile, say): only LastModifiedTime moves. */
+  touchUser(instanceId: string, userId: string): void {
+    const user = this.users.get(instanceId)?.get(userId);
+    if (!user) throw new Error(`no user ${userId} in instance ${instanceId}`);
+    user.lastModifiedAt = Date.now();
+  }
+
+  /** Every user of an instance, as copies (test data: they hold identity values). */
+  usersOf(instanceId: string): EmulatedUser[] {
+    return [...(this.users.get(instanceId)?.values() ?? [])].map((user) => structuredClone(user));
   }
 
   /** Deletes a user, as someone would in the Connect admin website. */
@@ -322,7 +371,7 @@ export class ConnectEmulator extends LocalService {
       if (fault) throw new ApiError(fault.status, fault.errorType, `injected ${fault.errorType ?? `HTTP ${fault.status}`}`);
       const throttling = this.buckets.get(operation);
       if (throttling?.bucket.take() === false) throw new ApiError(throttling.answer.status, throttling.answer.errorType, 'Rate exceeded');
-      const payload = this.perform(operation, route.labels, body);
+      const payload = this.perform(operation, route.labels, body, new URL(request.url ?? '/', 'http://localhost').searchParams);
       const malformed = this.malformed.get(operation) ?? 0;
       if (malformed > 0) this.malformed.set(operation, malformed - 1);
       answer(200, payload, undefined, malformed > 0);
@@ -345,10 +394,11 @@ export class ConnectEmulator extends LocalService {
       return { operation: 'UpdateUserIdentityInfo', labels: segments.slice(1, 3) };
     }
     if (method === 'POST' && path === '/search-users') return { operation: 'SearchUsers', labels: [] };
+    if (method === 'GET' && segments.length === 2 && segments[0] === 'users-summary') return { operation: 'ListUsers', labels: [segments[1]] };
     return undefined;
   }
 
-  private perform(operation: ConnectOperation, labels: string[], body: unknown): unknown {
+  private perform(operation: ConnectOperation, labels: string[], body: unknown, query: URLSearchParams): unknown {
     const input = (body ?? {}) as Record<string, any>;
     switch (operation) {
       case 'DescribeInstance': {
@@ -366,7 +416,9 @@ export class ConnectEmulator extends LocalService {
       }
       case 'DescribeUser': {
         const user = this.findUser(labels[0], labels[1]);
-        return { User: { Id: user.id, Arn: user.arn, Username: user.username, IdentityInfo: user.identityInfo } };
+        return {
+          User: { Id: user.id, Arn: user.arn, Username: user.username, IdentityInfo: user.identityInfo, LastModifiedTime: user.lastModifiedAt / 1000, LastModifiedRegion: REGION },
+        };
       }
       case 'UpdateUserIdentityInfo': {
         const instance = this.instance(labels[0]);
@@ -387,7 +439,23 @@ export class ConnectEmulator extends LocalService {
         const owned = FIELDS_OWNED_ELSEWHERE[instance.identityManagementType];
         const kept = Object.fromEntries(owned.map((field) => [field, user.identityInfo[field]]));
         user.identityInfo = nonEmpty({ ...written, ...kept });
+        user.lastModifiedAt = Date.now();
         return {};
+      }
+      case 'ListUsers': {
+        // Pages of at most 1,000 (the API's MaxResults range is 1 to 1000), in a stable order; the token is opaque.
+        this.instance(labels[0]);
+        const maxResults = query.get('maxResults') === null ? 100 : Number(query.get('maxResults'));
+        if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 1000) throw new ApiError(400, 'InvalidParameterException', 'MaxResults must be 1 to 1000');
+        const all = [...this.users.get(labels[0])!.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const token = query.get('nextToken');
+        const start = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
+        if (!Number.isInteger(start) || start < 0) throw new ApiError(400, 'InvalidParameterException', 'NextToken is not valid');
+        const end = start + maxResults;
+        return {
+          UserSummaryList: all.slice(start, end).map((user) => ({ Id: user.id, Arn: user.arn, Username: user.username, LastModifiedTime: user.lastModifiedAt / 1000, LastModifiedRegion: REGION })),
+          ...(end < all.length ? { NextToken: Buffer.from(String(end)).toString('base64url') } : {}),
+        };
       }
       case 'SearchUsers': {
         if (typeof input.InstanceId !== 'string') throw new ApiError(400, 'InvalidParameterException', 'InstanceId is required');

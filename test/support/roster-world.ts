@@ -13,7 +13,7 @@ import { loadRoster, Roster } from '../../lib';
 import { IdentityRecord } from '../../lib/identity-rules';
 import { CloudFormationDriver, handlerAssetFromAssembly, Invocation } from './cloudformation-driver';
 import { CloudFormationEmulator } from './cloudformation-emulator';
-import { ACCOUNT, ConnectEmulator, EmulatedUser, REGION } from './connect-emulator';
+import { ACCOUNT, CONNECT_DEFAULT_QUOTAS, CONNECT_OPERATIONS, ConnectEmulator, ConnectOperation, EmulatedUser, RateLimit, REGION, scaledQuotas } from './connect-emulator';
 import { LambdaEmulator } from './lambda-emulator';
 import { findLeaks, Leak, secretsOfEvent } from './personal-data';
 import { S3Emulator } from './s3-emulator';
@@ -28,10 +28,16 @@ export interface RosterFileEntry {
 }
 
 /**
- * Connect's default quota (2 requests a second per operation, burst 5) with a 15-minute Lambda, played
- * ten times faster, as the whole-center suites run it.
+ * Connect's default quotas with a 15-minute Lambda, played ten times faster, as the whole-center suites run
+ * it: every operation's rate times ten (UpdateUserIdentityInfo 20 a second, DescribeUser 100, ...), bursts
+ * as they are. `ratePerSecond` and `burst` are UpdateUserIdentityInfo's, the operation a first deploy waits on.
  */
-export const TIME_SCALED_DEFAULT_QUOTA = { timeScale: 10, ratePerSecond: 20, burst: 5 } as const;
+export const TIME_SCALED_DEFAULT_QUOTA = {
+  timeScale: 10,
+  ratePerSecond: CONNECT_DEFAULT_QUOTAS.UpdateUserIdentityInfo.ratePerSecond * 10,
+  burst: CONNECT_DEFAULT_QUOTAS.UpdateUserIdentityInfo.burst,
+  quotas: scaledQuotas(CONNECT_DEFAULT_QUOTAS, 10),
+} as const;
 
 export interface RosterWorldOptions {
   /** k: Connect's rates are set k times faster by the test, and every time limit is divided by k. */
@@ -85,10 +91,14 @@ export class RosterWorld {
     return source;
   }
 
-  /** Throttles every Connect operation with a token bucket of its own, as Connect does. */
-  throttleConnect(limit: { ratePerSecond: number; burst: number }): void {
-    for (const operation of ['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'SearchUsers'] as const) {
-      this.connect.throttle(operation, { ratePerSecond: limit.ratePerSecond, burst: limit.burst });
+  /**
+   * Throttles every Connect operation with a token bucket of its own, as Connect does: each at its own quota
+   * (`{ quotas }`), or all at one (`{ ratePerSecond, burst }`).
+   */
+  throttleConnect(limit: { readonly quotas: Readonly<Record<ConnectOperation, RateLimit>> } | RateLimit): void {
+    for (const operation of CONNECT_OPERATIONS) {
+      const quota = 'quotas' in limit ? limit.quotas[operation] : limit;
+      this.connect.throttle(operation, { ratePerSecond: quota.ratePerSecond, burst: quota.burst });
     }
   }
 

@@ -1,0 +1,97 @@
+/**
+ * Calls to Amazon Connect paced per operation (pacer.ts), for the roster stages, the drift check and the
+ * command-line tool: each call waits for its operation's slot, a throttled call is sent again at the head
+ * of the queue, server and network errors get a few more tries, and any other failure is explained by
+ * code, HTTP status and field names, never by the error's text (Connect's messages can echo values).
+ */
+import { IdentityField } from '../lib/identity-rules';
+import { describeError, fieldsNamedBy, httpStatusOf } from './failure-reasons';
+import { Clock, Pacer } from './pacer';
+import { backoffCeiling, DEFAULT_BACKOFF, PERSISTENT_ERROR_RETRIES, retryReason } from './retry';
+
+/** A failure of one user's call: the field (or operation) at fault, and a value-free problem. */
+export class UserFailed extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(problem);
+  }
+}
+
+/** How many times a call is tried when Connect answers with a server or network error. */
+const TRANSIENT_ATTEMPTS = 5;
+
+/** What a paced call needs: the pacers, a clock, and the signal that ends waiting. */
+export interface PacedCallContext {
+  readonly pacer: Pacer;
+  readonly clock: Clock;
+  /** Aborted when the caller must stop waiting: the call in flight ends with the abort. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One call to Connect, paced by its operation's pacer: a throttled call goes back to the head of its
+ * operation's queue; a server or network error is tried again a few times; anything else throws a
+ * {@link UserFailed} that explains it without any value. Rejects with the abort when `signal` aborts.
+ */
+export async function pacedCall<T>(context: PacedCallContext, operation: string, send: () => Promise<T>, declaredFields: readonly IdentityField[] = []): Promise<T> {
+  const pacer = context.pacer.of(operation);
+  const { signal, clock } = context;
+  let transientFailures = 0;
+  let retryingThrottle = false;
+  for (;;) {
+    const ticket = await pacer.acquire({ signal, first: retryingThrottle });
+    try {
+      const result = await send();
+      pacer.succeeded(ticket);
+      return result;
+    } catch (error) {
+      const reason = retryReason(error);
+      if (reason === 'throttled' && !signal.aborted) {
+        pacer.throttled(ticket);
+        retryingThrottle = true;
+        continue;
+      }
+      // An answer other than a throttle got past Connect's bucket: for pacing, it counts as a success.
+      if (httpStatusOf(error) !== undefined && !signal.aborted) pacer.succeeded(ticket);
+      else pacer.failed();
+      if (signal.aborted) throw error;
+      const attempts = reason === 'persistent network error' ? PERSISTENT_ERROR_RETRIES + 1 : TRANSIENT_ATTEMPTS;
+      if (reason && ++transientFailures < attempts) {
+        retryingThrottle = false;
+        await clock.sleep(Math.random() * backoffCeiling(DEFAULT_BACKOFF, transientFailures, 0), signal);
+        continue;
+      }
+      throw explainFailure(error, operation, declaredFields);
+    }
+  }
+}
+
+/**
+ * What an SDK error says about a user, from its code, its HTTP status and the identity field names its
+ * message mentions, never from its text: Connect's messages may echo the values sent or held.
+ */
+export function explainFailure(error: unknown, operation: string, declaredFields: readonly IdentityField[] = []): UserFailed {
+  const facts = describeError(error);
+  const name = error instanceof Error ? error.name : '';
+  switch (name) {
+    case 'ResourceNotFoundException':
+      return operation === 'DescribeInstance'
+        ? new UserFailed('InstanceId', `the instance was not found (${operation}: ${facts})`)
+        : new UserFailed('UserId', `the user was not found in the instance (${operation}: ${facts})`);
+    case 'AccessDeniedException':
+      return new UserFailed(operation, `access denied to connect:${operation} (${facts}); the handler's role must allow it on this user`);
+    case 'InvalidParameterException':
+    case 'InvalidRequestException': {
+      const named = fieldsNamedBy(error);
+      const held = named.filter((field) => !declaredFields.includes(field));
+      return new UserFailed(
+        named.length > 0 ? named.join(', ') : 'IdentityInfo',
+        `Amazon Connect refused ${operation} (${facts})${held.length > 0 ? `; ${held.join(', ')} not declared here: the value Connect holds was refused, declare it to replace it` : ''}`,
+      );
+    }
+    default:
+      return new UserFailed(operation, `${operation} failed (${facts})${httpStatusOf(error) === undefined && retryReason(error) ? ' after retries' : ''}`);
+  }
+}
