@@ -46,7 +46,7 @@ try {
     passed = false;
   }
   const { [FIXTURE_FILE_VARIABLE]: _, ...placeholders } = process.env;
-  step('npx', ['integ-runner', '--update-on-failed', '--dry-run'], placeholders);
+  step('npx', ['integ-runner', '--force', '--dry-run'], placeholders);
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(passed ? 0 : 1);

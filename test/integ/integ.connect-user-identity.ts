@@ -73,7 +73,8 @@ function declare(app: App, version: 1 | 2, fixture: IntegFixture): { stack: Stac
     username: fixtureUsername('singleByName'),
     identityInfo: DECLARED[version].singleByName!,
   });
-  new ConnectUserRoster(stack, 'Agents', { roster: loadRosterCsv(fixture, version) });
+  const roster = new ConnectUserRoster(stack, 'Agents', { roster: loadRosterCsv(fixture, version) });
+  if (version === 2) roster.addDashboard();
   // A day between scheduled checks: none runs during the test, beside the one it starts.
   const drift = version === 2 ? new ConnectUserDriftCheck(stack, 'Drift', { correct: true, interval: Duration.days(1) }) : undefined;
   return { stack, drift };
@@ -90,7 +91,9 @@ function expectedIdentity(user: FixtureUser, declared: UserIdentityInfo): Record
   return expected;
 }
 
-const app = new App();
+// No creation stacks in the snapshot's metadata: they hold this machine's paths and line numbers (the
+// CDK CLI turns them off the same way; integ-runner's own toolkit does not).
+const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
 const fixture = integFixture();
 const first = declare(app, 1, fixture);
 const second = declare(app, 2, fixture);
