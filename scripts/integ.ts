@@ -46,7 +46,7 @@ try {
     passed = false;
   }
   const { [FIXTURE_FILE_VARIABLE]: _, ...placeholders } = process.env;
-  step('npx', ['integ-runner', '--force', '--dry-run'], placeholders);
+  step('npm', ['run', 'integ:snapshot'], placeholders);
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(passed ? 0 : 1);
