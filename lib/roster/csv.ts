@@ -101,7 +101,7 @@ export function parseCsvRecords(file: string, fileText: string, problems: Roster
     });
     return [];
   }
-  const columns = readHeader(file, rows, problems);
+  const columns = readHeader(file, rows, problems, declared !== null);
   if (columns === undefined) return [];
 
   const width = Math.max(...columns.keys()) + 1;
@@ -163,7 +163,7 @@ function detectSeparator(text: string): string {
 }
 
 /** The known columns by index, or `undefined` (and problems) when the header row is not right. */
-function readHeader(file: string, rows: string[][], problems: RosterProblem[]): Map<number, CsvColumn> | undefined {
+function readHeader(file: string, rows: string[][], problems: RosterProblem[], separatorDeclared: boolean): Map<number, CsvColumn> | undefined {
   const header = rows[0];
   const found: RosterProblem[] = [];
   const columns = new Map<number, CsvColumn>();
@@ -211,7 +211,9 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[]): 
     problems.push({
       file,
       row: 1,
-      message: `must be the header row, naming the columns (${CSV_COLUMNS.join(', ')}); none of its cells is a column name`,
+      message:
+        `must be the header row, naming the columns (${CSV_COLUMNS.join(', ')}); none of its cells is a column name` +
+        (separatorDeclared ? ': the separator that the sep= line above it declares is not the one the file uses, or the header row is missing' : ''),
     });
     return undefined;
   }

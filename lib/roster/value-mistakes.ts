@@ -58,7 +58,7 @@ const MISTAKES: readonly Mistake[] = [
   },
   {
     fields: ['Email', 'SecondaryEmail'],
-    test: (value) => /^[A-Za-z][A-Za-z0-9+.-]*:/.test(value),
+    test: (value) => /^[A-Za-z][A-Za-z0-9+.-]*:/.test(value) && !isSpreadsheetError(value),
     message:
       'starts with a link prefix such as mailto:, smtp: or http:, as a cell holding a hyperlink or an address copied from a ' +
       'directory export does: keep only the address (name@domain.example); in a spreadsheet, right-click the cell > Remove Hyperlink',
