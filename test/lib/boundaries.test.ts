@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import * as YAML from 'yaml';
-import { ConnectUserDriftCheck, ConnectUserRoster, formatProblem, Roster, RosterEntry, RosterError } from '../../lib';
+import { ConnectUserDriftCheck, ConnectUserIdentity, ConnectUserRoster, formatProblem, Roster, RosterEntry, RosterError, rosterConstructId } from '../../lib';
 import { deployedStackIdentity } from '../../lib/declaration-file';
 
 const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
@@ -226,6 +226,48 @@ describe('only ID-shaped values reach a template: every ID column swapped with e
     const stage = Object.values<any>(template.Resources).find((resource) => resource.Type === 'Custom::ConnectUserRoster');
     expect(Object.keys(stage.Properties.Users)).toEqual([INSTANCE]);
     expect(Object.keys(stage.Properties.Users[INSTANCE]).sort()).toEqual([MARY_ID, expect.stringMatching(/^Username:[0-9a-f]{12}$/)]);
+  });
+});
+
+describe('only ID-shaped values reach a construct ID or an ARN, whatever is typed as an ID', () => {
+  const TYPED = ['marybeth.majorova@example.com', 'mmajorova', 'Marybeth Majorova', 'Majorova', '+12065550142', '{{resolve:ssm:/agents/mmajorova}}'];
+
+  test.each(TYPED)('a roster entry with %p as its instance ID or user ID gets a construct ID without it', (typed) => {
+    // GIVEN the value typed as the instance ID, and as the user ID
+    const ids = [
+      rosterConstructId({ instanceId: typed, userId: MARY_ID }),
+      rosterConstructId({ instanceId: INSTANCE, userId: typed }),
+      rosterConstructId({ instanceId: typed, username: 'mmajorova' }),
+    ];
+
+    // THEN each construct ID is made of IDs and hashes only
+    for (const id of ids) {
+      expect(id).toMatch(/^(User|UserByName)-([0-9a-f]{12}|[A-Za-z0-9]{8}(-[A-Za-z0-9]{4}){3}-[A-Za-z0-9]{12})-([0-9a-f]{12}|[A-Za-z0-9]{8}(-[A-Za-z0-9]{4}){3}-[A-Za-z0-9]{12})$/);
+      expect(plantedIn(id)).toEqual([]);
+      expect(id.toLowerCase()).not.toContain(typed.toLowerCase());
+    }
+  });
+
+  test.each(TYPED.slice(0, 5))('a ConnectUserIdentity with %p as its instance ID or user ID fails synth without repeating it', (typed) => {
+    for (const props of [
+      { instanceId: typed, userId: MARY_ID },
+      { instanceId: INSTANCE, userId: typed },
+      { instanceId: `arn:aws:connect:us-east-1:123456789012:instance/${typed}`, userId: MARY_ID },
+    ]) {
+      // GIVEN the value typed in an ID prop
+      const outdir = tempDir('boundaries-identity-');
+      const app = new App({ outdir });
+      new ConnectUserIdentity(new Stack(app, 'Agents'), 'Mary', { ...props, identityInfo: { lastName: 'Majorova' } });
+
+      // WHEN / THEN synth fails, naming the prop and not the value, and writes no template
+      expect(() => app.synth()).toThrow(/\[Agents\/Mary\] (instanceId|userId) is (not a Connect (instance|user) ID|an instance ARN whose last part is not an instance ID|not an instance ARN)/);
+      try {
+        app.synth();
+      } catch (error) {
+        expect((error as Error).message.toLowerCase()).not.toContain(typed.toLowerCase());
+      }
+      expect(filesUnder(outdir).filter((file) => file.endsWith('.template.json'))).toEqual([]);
+    }
   });
 });
 
