@@ -61,6 +61,23 @@ describe('OperationPacer', () => {
     expect(pacer.rate).toBeLessThan(60);
   });
 
+  test('after a throttle, waits a whole interval at the new rate, counted from the throttle', async () => {
+    // GIVEN a pacer at 10 requests a second whose request sent at 0 is throttled 40 ms later
+    const clock = new VirtualClock(0);
+    const pacer = new OperationPacer(clock, { ...DEFAULT_PACER_SETTINGS, initialRate: 10, probeGrowth: 0 });
+    const first = await clock.run(pacer.acquire());
+    await clock.run(clock.sleep(40));
+    pacer.throttled(first);
+    const cut = pacer.rate;
+
+    // WHEN the next request asks for its slot
+    const next = await clock.run(pacer.acquire());
+
+    // THEN it leaves a full interval at the cut rate after the throttle, not one after the throttled request
+    expect(cut).toBeLessThan(10);
+    expect(next.sentAt).toBeCloseTo(40 + 1000 / cut, 0);
+  });
+
   test('cuts its rate once per congestion, not once per throttled request in flight', () => {
     // GIVEN a pacer with measured successes at 10 requests a second
     const clock = new VirtualClock(0);
