@@ -63,6 +63,7 @@ export class RosterWorld {
   readonly secrets = new Set<string>();
   private readonly workDir = mkdtempSync(path.join(tmpdir(), 'connect-roster-e2e-'));
   private versions = 0;
+  private emulatorsStarted?: Promise<void>;
 
   constructor(private readonly options: RosterWorldOptions) {
     this.stackName = options.stackName ?? 'RosterE2E';
@@ -182,8 +183,17 @@ export class RosterWorld {
     rmSync(this.workDir, { recursive: true, force: true });
   }
 
+  /**
+   * Starts the emulators, for a test that calls Connect before the first synth (the first synth starts
+   * them otherwise).
+   */
+  startEmulators(): Promise<void> {
+    this.emulatorsStarted ??= Promise.all([this.connect.start(), this.s3.start(), this.lambda.start(), this.cloudFormation.start()]).then(() => undefined);
+    return this.emulatorsStarted;
+  }
+
   private async startOn(source: StackSource): Promise<void> {
-    await Promise.all([this.connect.start(), this.s3.start(), this.lambda.start(), this.cloudFormation.start()]);
+    await this.startEmulators();
     // The handler serves both resource types; find it through whichever the first version declares.
     const template = readFileSync(path.join(source.cloudAssemblyDir, `${source.stackName}.template.json`), 'utf8');
     const handler = handlerAssetFromAssembly(source.cloudAssemblyDir, source.stackName, template.includes('"Custom::ConnectUserRoster"') ? 'Custom::ConnectUserRoster' : 'Custom::ConnectUserIdentity');
