@@ -100,10 +100,9 @@ export class ConnectSession implements PacedCallContext {
 }
 
 /**
- * Watches the pacers' counters every second: an operation whose requests have all been throttled, with
- * none answered otherwise, for longer than `timeoutSeconds` since the first of those throttles, stops the
- * run with a {@link ThrottlingPersisted}. The pacer keeps sending a throttled call at its lowest rate, so
- * a throttle that lasts is seen.
+ * Watches the pacers' counters every second: an operation that has had no request answered (other than
+ * by a throttle) for `timeoutSeconds` since one of its requests was throttled stops the run with a
+ * {@link ThrottlingPersisted}.
  */
 function watchThrottling(pacer: Pacer, timeoutSeconds: number, stop: (reason: ThrottlingPersisted) => void): NodeJS.Timeout {
   const seen = new Map<string, { answered: number; throttled: number; throttledSince?: number }>();
@@ -114,11 +113,13 @@ function watchThrottling(pacer: Pacer, timeoutSeconds: number, stop: (reason: Th
       const last = seen.get(operation);
       if (!last || answered > last.answered) {
         seen.set(operation, { answered, throttled: stats.throttled });
-      } else if (stats.throttled > last.throttled) {
-        const throttledSince = last.throttledSince ?? now;
-        seen.set(operation, { answered, throttled: stats.throttled, throttledSince });
-        if (now - throttledSince >= timeoutSeconds * 1000) stop(new ThrottlingPersisted(operation, timeoutSeconds));
+        continue;
       }
+      // A throttled call is sent again until Connect answers it: from its first throttle on, the
+      // operation has a call waiting, whether or not the pacer sent it again since.
+      const throttledSince = last.throttledSince ?? (stats.throttled > last.throttled ? now : undefined);
+      seen.set(operation, { answered, throttled: stats.throttled, throttledSince });
+      if (throttledSince !== undefined && now - throttledSince >= timeoutSeconds * 1000) stop(new ThrottlingPersisted(operation, timeoutSeconds));
     }
   }, 1_000);
   // The watch alone never keeps the process alive.
