@@ -26,7 +26,8 @@ export function rosterText(format: RosterFormat, users: readonly ExportedUser[],
   switch (format) {
     case 'csv': {
       const columns = ['InstanceId', 'UserId', ...fields];
-      const rows = users.map((user) => [user.InstanceId, user.UserId, ...fields.map((field) => user.IdentityInfo[field] ?? '')].map(markAsText));
+      // IDs are never read as anything but text; identity values may be.
+      const rows = users.map((user) => [user.InstanceId, user.UserId, ...fields.map((field) => markAsText(user.IdentityInfo[field] ?? ''))]);
       return csvStringify(rows, { header: true, columns, bom: true, record_delimiter: 'unix' });
     }
     case 'json':
