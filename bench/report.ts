@@ -665,8 +665,8 @@ export function cliExportTargets(runs: readonly CliExportFigures[]): Target[] {
   return targetsMet;
 }
 
-/** Section 8: `connect-user-identity export`, between markers. */
-export function cliExportSection(runs: readonly CliExportFigures[]): string[] {
+/** Section 8: `connect-user-identity export`, between markers; `note` says how it was run when run alone. */
+export function cliExportSection(runs: readonly CliExportFigures[], note?: string): string[] {
   if (runs.length === 0) return [];
   const first = runs[0];
   const k = first.timeScale;
@@ -689,6 +689,7 @@ export function cliExportSection(runs: readonly CliExportFigures[]): string[] {
       'at a time, then describes each user, every call paced per operation. The span runs from its first request to its last answer; the bound is the least time the quotas allow for the calls that got through, ' +
       "each operation at its own quota ((calls − burst) ÷ rate of the busiest). Beside another caller, that caller takes its share of DescribeUser's quota, so the export's bound at the quota left is given too.",
     '',
+    ...(note ? [note, ''] : []),
     '| run | users exported | span, scaled (real) | bound | span ÷ bound | span ÷ bound at the quota left | requests / calls through | other caller got through | process, start to end |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...runs.map(row),

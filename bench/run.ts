@@ -65,10 +65,15 @@ async function cliExportRuns(measure: <T>(spec: MeasurementSpec, label: string) 
  */
 async function onlyCliExport(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
+  const loadAverages = sampleLoadAverage();
   const runs = await cliExportRuns((spec, label) => runMeasurement(spec, label, progress));
+  const load = loadAverages.stop();
+  const note =
+    `Run alone with \`npm run bench -- --only cli-export\` on ${new Date().toISOString().slice(0, 10)}, on the machine above, its load average (1 min, ` +
+    `sampled every 10 s, other work included) ${load.start.toFixed(2)} at the start, ${load.highest.toFixed(2)} at the highest and ${load.end.toFixed(2)} at the end.`;
   const file = path.join(ROOT, 'BENCHMARKS.md');
   const markdown = readFileSync(file, 'utf8');
-  const section = cliExportSection(runs).join('\n');
+  const section = cliExportSection(runs, note).join('\n');
   const start = markdown.indexOf(CLI_EXPORT_MARKERS.start);
   const end = markdown.indexOf(CLI_EXPORT_MARKERS.end);
   const updated =
