@@ -29,7 +29,7 @@ export class CliError extends Error {
 /** The run was interrupted (Ctrl-C, or a SIGTERM). */
 export class Interrupted extends CliError {
   constructor(signal: string) {
-    super(`interrupted (${signal})`, EXIT.interrupted);
+    super(`Interrupted (${signal}): nothing was written.`, EXIT.interrupted);
     this.name = 'Interrupted';
   }
 }

@@ -9,7 +9,7 @@
  */
 import { UserIdentityInfo } from '@aws-sdk/client-connect';
 import { UserFailed } from '../core/paced-calls';
-import { UserOutcome, UserSync } from '../core/user-sync';
+import { UserFailure, UserOutcome, UserSync } from '../core/user-sync';
 import { IdentityField, parseInstanceReference } from '../lib/identity-rules';
 import { Roster, RosterEntry, RosterError } from '../lib/roster';
 import { declarationOf } from '../lib/roster/entry';
@@ -123,7 +123,7 @@ export function planReport(entries: readonly RosterEntry[], outcomes: readonly U
         const seen = (failuresByProblem.get(key) ?? 0) + 1;
         failuresByProblem.set(key, seen);
         if (seen <= FAILURES_LISTED) {
-          lines.push(notFound ? `? ${describeEntry(entry)}: not found (${failure.field}): ${failure.problem}` : `! ${describeEntry(entry)}: ${failure.field}: ${failure.problem}`);
+          lines.push(notFound ? `? ${describeEntry(entry)}: not found (${failure.field}): ${failure.problem}` : `! ${describeEntry(entry)}: ${failure.field}: ${problemOf(failure)}`);
         }
         return;
       }
@@ -140,4 +140,11 @@ export function planReport(entries: readonly RosterEntry[], outcomes: readonly U
   );
   if (counts.notFound + counts.failed > 0) lines.push('A deploy of this roster would fail on the users marked ? and ! above.');
   return `${lines.join('\n')}\n`;
+}
+
+/** A failure as the plan tells it: access is the caller's own here, not a handler's role's. */
+function problemOf(failure: UserFailure): string {
+  return failure.kind === 'access-denied'
+    ? `access denied to connect:${failure.field}: the AWS credentials in use (see \`aws sts get-caller-identity\`) must be allowed it`
+    : failure.problem;
 }

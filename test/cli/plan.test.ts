@@ -30,7 +30,7 @@ test('names users and fields by file, row and UserId, never a value or a usernam
     [
       `~ agents.csv: row 2 (UserId ${userId(1)}): LastName, Mobile`,
       '? agents.csv: row 4 (Username given): not found (Username): no user of the instance has this Username; check it, or give the UserId',
-      `! agents.csv: row 5 (UserId ${userId(4)}): DescribeUser: access denied to connect:DescribeUser (AccessDeniedException, HTTP 403)`,
+      `! agents.csv: row 5 (UserId ${userId(4)}): DescribeUser: access denied to connect:DescribeUser: the AWS credentials in use (see \`aws sts get-caller-identity\`) must be allowed it`,
       '',
       'Plan: 1 user to change (2 fields), 1 unchanged, 1 not found, 1 failed.',
       'A deploy of this roster would fail on the users marked ? and ! above.',

@@ -113,7 +113,7 @@ test('Ctrl-C stops an export in progress, and leaves no file behind', async () =
   run.child.kill('SIGINT');
   const result = await run.done;
   // THEN it says so, exits 130, and nothing is in the directory
-  expectFailure(result, dir, /^Reading .*\ninterrupted \(SIGINT\)\n$/s, 130);
+  expectFailure(result, dir, /^Reading .*\nInterrupted \(SIGINT\): nothing was written\.\n$/s, 130);
 });
 
 test('never writes over an existing file without --force, and asks nothing of Connect then', async () => {
