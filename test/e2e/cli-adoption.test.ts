@@ -50,7 +50,7 @@ const ODD: { held: IdentityRecord; either?: IdentityField; named?: IdentityField
   { held: { FirstName: 'Nfdtest', LastName: 'Zoe\u0308lle' }, named: 'LastName' },
   { held: { FirstName: ' Spacey', LastName: 'Leading' }, named: 'FirstName' },
 ];
-const PLAIN_COUNT = 280;
+const PLAIN_COUNT = 160;
 const plain = (index: number): IdentityRecord => ({
   FirstName: `Agentfirst${index}`,
   LastName: `Agentlast${index}`,
@@ -162,7 +162,8 @@ test('plan names exactly the users and fields that differ from Connect, with no 
   // GIVEN nothing changed since the export
   const unchanged = await runCli(['plan', rosterDir], { env: environment() });
   // THEN the plan says so and exits 0
-  expect([unchanged.code, unchanged.stdout]).toEqual([0, expect.stringMatching(/^Plan: 0 users to change \(0 fields\), 3\d\d unchanged\.\n$/)]);
+  const total = Roster.load(rosterDir).entries.length;
+  expect([unchanged.code, unchanged.stdout]).toEqual([0, `Plan: 0 users to change (0 fields), ${total} unchanged.\n`]);
 
   // GIVEN three users edited in Connect since
   const [first, second, third] = [centerUsers[0], centerUsers[EXACT.length + ODD.length + 20], samlUsers[3]];
@@ -184,7 +185,7 @@ test('plan names exactly the users and fields that differ from Connect, with no 
     expect.stringMatching(new RegExp(`^~ .*center\\.csv: row \\d+ \\(UserId ${second.id}\\): Email$`)),
     expect.stringMatching(new RegExp(`^~ .*saml\\.yaml: entry \\d+ \\(UserId ${third.id}\\): FirstName$`)),
   ]));
-  expect(changed.stdout).toMatch(/\nPlan: 3 users to change \(4 fields\), 3\d\d unchanged\.\n$/);
+  expect(changed.stdout.endsWith(`\nPlan: 3 users to change (4 fields), ${total - 3} unchanged.\n`)).toBe(true);
   expect(changed.code).toBe(2);
   // AND no value appears: the values were not shown off a terminal, and it said so
   expect(changed.stderr).toContain('Values are not shown: stdout is not a terminal');
@@ -195,7 +196,7 @@ test('plan names exactly the users and fields that differ from Connect, with no 
   // WHEN the roster is planned again
   const missing = await runCli(['plan', rosterDir], { env: environment() });
   // THEN the user is named as not found, and the plan exits 1 (a deploy would fail)
-  expect(missing.stdout).toMatch(new RegExp(`\\n\\? .*center\\.csv: row \\d+ \\(UserId ${centerUsers[1].id}\\): not found`));
+  expect(missing.stdout).toMatch(new RegExp(`^\\? .*center\\.csv: row \\d+ \\(UserId ${centerUsers[1].id}\\): not found`, 'm'));
   expect(missing.stdout).toContain(', 1 not found.');
   expect(missing.code).toBe(1);
 }, 120_000);
