@@ -162,6 +162,7 @@ export async function syncUserIdentity(
   const wrote = await call(
     'UpdateUserIdentityInfo',
     async () => {
+      await budget.beforeWrite?.();
       // A write retried after a throttle may come long after its read: read again, so that an edit made
       // meanwhile to a field not declared here is sent back as it is now.
       if (isStale(merged.at, Date.now(), freshReadMs)) {
@@ -170,7 +171,6 @@ export async function syncUserIdentity(
         if (merged.changedFields.length === 0) return false;
         checkHeld(merged.record);
       }
-      await budget.beforeWrite?.();
       await client.send(new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: merged.record }), options);
       return true;
     },
