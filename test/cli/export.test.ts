@@ -26,7 +26,7 @@ const HELD: IdentityRecord[] = [
   { FirstName: "'t Hooft", LastName: "''0042" },
   { FirstName: 'null', LastName: '~' },
   { FirstName: 'No', LastName: 'Yes: maybe # not a comment' },
-  { FirstName: '- dash', LastName: '[bracket]' },
+  { FirstName: 'Dash - ok', LastName: '[bracket]' },
   { FirstName: 'x'.repeat(255), LastName: 'y '.repeat(120) + 'z' },
 ];
 
