@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { Roster } from '../../lib';
 import { bareEnvironment, CliResult, runCli, startCli } from '../support/cli-process';
 import { ConnectEmulator } from '../support/connect-emulator';
 import { findLeaks } from '../support/personal-data';
@@ -164,8 +165,16 @@ test('plan and check fail on a roster with problems, printing them without value
   writeFileSync(roster, `- InstanceId: ${CENTER}\n  UserId: not-an-id\n  IdentityInfo: { LastName: Brokenlast, Mobile: '12065550100' }\n`);
   const plan = await runCli(['plan', roster], { env: env() });
   const check = await runCli(['check', roster], { env: env() });
-  expect(plan.code).toBe(1);
-  expect(plan.stderr).toMatch(/^The roster .*broken\.yaml has 2 problems; nothing is declared from a roster with errors:\n/);
-  expect([check.code, check.stdout]).toEqual([1, plan.stderr]);
+  // THEN both print what Roster.load reports, both problems, and exit 1
+  const reported = Roster.check(roster);
+  expect(reported).toHaveLength(2);
+  let message = '';
+  try {
+    Roster.load(roster);
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  expect([plan.code, plan.stderr]).toEqual([1, `${message}\n`]);
+  expect([check.code, check.stdout]).toEqual([1, `${message}\n`]);
   expect(findLeaks({ ...plan, puts: [] }, secrets)).toEqual([]);
 });
