@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { ConnectUserRoster, Roster, RosterError } from '../../lib';
 import { IDENTITY_FIELD_PROPS } from '../../lib/connect-user-identity';
 import { IDENTITY_FIELDS, IdentityField, IdentityRecord } from '../../lib/identity-rules';
-import { bareEnvironment, runCli } from '../support/cli-process';
+import { bareEnvironment, runCli, runCliOnTerminal } from '../support/cli-process';
 import { findLeaks } from '../support/personal-data';
 import { RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 
@@ -190,6 +190,13 @@ test('plan names exactly the users and fields that differ from Connect, with no 
   // AND no value appears: the values were not shown off a terminal, and it said so
   expect(changed.stderr).toContain('Values are not shown: stdout is not a terminal');
   expect(findLeaks({ ...changed, puts: [] }, world.secrets)).toEqual([]);
+
+  // WHEN it is planned with --show-values on a terminal
+  const onTerminal = await runCliOnTerminal(['plan', rosterDir, '--show-values'], { env: environment() });
+  // THEN each changed field shows the value Connect holds and the declared one
+  expect(onTerminal.code).toBe(2);
+  expect(onTerminal.stdout).toContain(`    LastName: "Renamed-in-console" → "${first.held.LastName}"\r\n    Mobile: "+447700900999" → "${first.held.Mobile}"\r\n`);
+  expect(onTerminal.stdout).toContain('    Email: "changed.in.console@example.com" → "');
 
   // GIVEN a user deleted from Connect
   world.connect.removeUser(CENTER, centerUsers[1].id);

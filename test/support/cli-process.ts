@@ -62,3 +62,21 @@ export function startCli(args: readonly string[], options: { env: NodeJS.Process
 export function runCli(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult> {
   return startCli(args, options).done;
 }
+
+/**
+ * Runs the tool with `args` on a terminal of its own (a pseudo-terminal from util-linux's `script`), as a
+ * person at a terminal runs it: stdout and stderr are that terminal, and both end up in `stdout`.
+ */
+export function runCliOnTerminal(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult> {
+  const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, CLI_BUNDLE, ...args].map(quote).join(' ');
+  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  return new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
