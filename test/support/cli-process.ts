@@ -5,7 +5,6 @@
  * process go on answering meanwhile.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -29,11 +28,12 @@ export interface CliRun {
 }
 
 /**
- * An environment with nothing of the machine's AWS set-up: an empty home, no profile or credential file,
+ * An environment with nothing of the machine's AWS set-up: a home that does not exist, no profile or credential file,
  * no instance metadata, and `extra` (an emulator's endpoint and dummy credentials, say).
  */
 export function bareEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const home = mkdtempSync(path.join(tmpdir(), 'connect-cli-home-'));
+  // A home that does not exist: no ~/.aws of the machine's can be read.
+  const home = path.join(tmpdir(), `connect-cli-no-home-${process.pid}`);
   return {
     PATH: process.env.PATH,
     HOME: home,
