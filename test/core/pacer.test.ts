@@ -1,4 +1,4 @@
-import { DEFAULT_PACER_SETTINGS, OperationPacer, PacerTicket } from '../../core/pacer';
+import { DEFAULT_PACER_SETTINGS, DEFAULT_QUOTA_RATES, OperationPacer, Pacer, PacerTicket } from '../../core/pacer';
 import { VirtualClock } from '../support/virtual-clock';
 
 /** Sends `count` requests through the pacer against a token bucket; returns when each was accepted. */
@@ -129,5 +129,15 @@ describe('OperationPacer', () => {
 
     // THEN the waiting request is rejected at once
     await expect(queued).rejects.toThrow('the invocation is ending');
+  });
+});
+
+describe('Pacer', () => {
+  test("starts each operation at its own initial rate when given one, and the others at the settings'", () => {
+    // GIVEN a pacer told where DescribeUser starts
+    const pacer = new Pacer(new VirtualClock(), DEFAULT_PACER_SETTINGS, {}, { DescribeUser: DEFAULT_QUOTA_RATES.DescribeUser });
+    // THEN DescribeUser starts at its default quota, and an operation not named at the settings' rate
+    expect(pacer.of('DescribeUser').rate).toBe(10);
+    expect(pacer.of('UpdateUserIdentityInfo').rate).toBe(DEFAULT_PACER_SETTINGS.initialRate);
   });
 });

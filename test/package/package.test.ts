@@ -119,6 +119,7 @@ describe('the build', () => {
           PACKAGE.main,
           PACKAGE.types,
           'assets/handler/index.js',
+          PACKAGE.bin['connect-user-identity'],
           '.jsii',
           'README.md',
           'API.md',
@@ -147,7 +148,7 @@ describe('the build', () => {
         (file) =>
           !file.startsWith('node_modules/') &&
           (/\.ts$/.test(file) && !/\.d\.ts$/.test(file) ||
-            /^(lib|core|lambda|test|bench|bin|scripts|examples|dist|cdk\.out)\//.test(file) ||
+            /^(lib|core|lambda|cli|test|bench|bin|scripts|examples|dist|cdk\.out)\//.test(file) ||
             /\.(py|java|cs|go|tgz)$/.test(file) ||
             /(^|\/)(tsconfig[^/]*\.json|jest\.config\.js|cdk\.json)$/.test(file)),
       );
@@ -209,6 +210,14 @@ describe('the build', () => {
       const functions = resources.filter((resource) => resource.Type === 'AWS::Lambda::Function');
       expect(functions).toHaveLength(1);
       expect(functions[0].Properties.Runtime).toBe('nodejs24.x');
+
+      // WHEN the package's command-line tool is run as its README says, on the machine's Node.js
+      const help = runOrFail('npx', ['connect-user-identity', '--help'], { cwd: project, env });
+      const check = runOrFail('npx', ['connect-user-identity', 'check', 'agents.yaml'], { cwd: project, env });
+      // THEN it runs from the installed package, with only the package's declared dependencies
+      expect(help.stdout).toMatch(/^Usage: connect-user-identity \[options\] \[command\]\n/);
+      expect(help.stdout).toMatch(/\n  export \[options\] /);
+      expect(check.stdout).toBe('The roster agents.yaml has no problem: 2 users in 1 file.\n');
     }, 10 * MINUTES);
   });
 });
