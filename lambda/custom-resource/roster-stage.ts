@@ -24,9 +24,11 @@ import { log } from '../../core/log';
 import { UserFailure, UserSync } from '../../core/user-sync';
 import { DEFAULT_PACER_SETTINGS, Pacer, PacerState, systemClock } from '../../core/pacer';
 import { hasInstanceIdShape, isUserId } from '../../lib/identity-rules';
+import { DEPLOY_PROGRESS_INTERVAL_MS } from '../../lib/deploy-progress-metrics';
 import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageResourceProperties, userKey } from '../../lib/roster-declarations';
 import { sendAnswer } from '../runtime/cloudformation-response';
 import { changedDeclarations, readDeclarationFile } from '../runtime/declarations';
+import { DeployProgress } from '../runtime/deploy-progress';
 import { Ledger, ledgerFromEnvironment } from '../runtime/ledger';
 import { countDone, DoneRanges, handOver, invocationTimings, invocationWindow, runPool, worthHandingOver } from '../runtime/long-run';
 import { resourceState } from '../runtime/stack-state';
@@ -200,6 +202,17 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
   }
   log('info', 'stage invocation started', { ...base, invocation: progress.invocations, usersToApply: work.length, alreadyDone: countDone(progress.done) });
 
+  // Progress for people watching the deploy: counts only, once per interval (a fifteenth of the Lambda's
+  // time: a minute in AWS), of the users this deploy of the stage goes through.
+  const watched = new DeployProgress({
+    stackName: stage.StackId.split('/')[1] ?? 'unknown',
+    usersTotal: work.length,
+    usersDoneBefore: countDone(progress.done),
+    stage: stage.LogicalResourceId,
+    intervalMs: Math.min(DEPLOY_PROGRESS_INTERVAL_MS, remaining / 15),
+  });
+  watched.start();
+  let throttledSoFar = 0;
   const pacer = new Pacer(systemClock, undefined, boundedHints(continuation?.pacer));
   const sync = new UserSync({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -221,6 +234,10 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
 
   progress.done = await runPool(work, progress.done, CONCURRENCY, () => Date.now() < window.stopStartingAt && !controller.signal.aborted, async (declaration) => {
     const outcome = await sync.apply(declaration, { write: true, beforeWrite: guard });
+    const throttled = Object.values(pacer.stats()).reduce((sum, stats) => sum + stats.throttled, 0);
+    watched.throttled(throttled - throttledSoFar);
+    throttledSoFar = throttled;
+    watched.userDone(outcome.kind === 'written' ? 'written' : outcome.kind === 'failed' ? 'failed' : 'unchanged');
     if (outcome.kind === 'written') progress.written++;
     else if (outcome.kind === 'failed') {
       progress.failureCount++;
@@ -230,6 +247,7 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
   }, live);
   live.ranges = progress.done;
   cleanUp();
+  watched.stop();
 
   const remainingUsers = work.length - countDone(progress.done);
   const summary = { ...base, invocation: progress.invocations, usersToApply: work.length, remaining: remainingUsers, written: progress.written, unchanged: progress.unchanged, failed: progress.failureCount, ...flattenStats(pacer.stats()), durationMs: Date.now() - window.startedAt };

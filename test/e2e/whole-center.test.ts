@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConnectUserRoster } from '../../lib';
+import { Invocation } from '../support/cloudformation-driver';
 import { calls } from '../support/end-to-end';
 import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 import { DeployResult } from '../support/stack-deployer';
@@ -74,6 +75,15 @@ test('the first deploy of 2,000 users at the default quota completes with no fai
   expect(requests.length).toBeLessThanOrEqual(1.1 * needed);
   const throttled = requests.filter((request) => request.status === 429).length;
   const bound = (USER_COUNT - BURST) / RATE;
+  // AND its progress, published without a value, rose monotonically to the 2,000 users Connect now holds
+  const runs = (await Promise.all(world.lambda.invocations.map((run) => run.ended))).filter((run): run is Invocation => !(run instanceof Error));
+  const progress = runs.flatMap((run) => run.output.split('\n').filter((line) => line.includes('"message":"deploy progress"')).map((line) => JSON.parse(line)));
+  const done = progress.map((line) => line.done as number);
+  expect(done.length).toBeGreaterThan(2);
+  expect(done).toEqual([...done].sort((a, b) => a - b));
+  expect(done.at(-1)).toBe(USER_COUNT);
+  expect(progress.every((line) => line.total === USER_COUNT)).toBe(true);
+  expect(progress.reduce((sum, line) => sum + line.written, 0)).toBe(deployed.filter((each) => JSON.stringify(identityOf(each.UserId!)) === JSON.stringify(each.IdentityInfo)).length);
   const copies = world.lambda.invocations.filter((run) => run.kind === 'copy').length;
   console.log(
     `2,000 users at ${RATE}/s, every event delivered twice: ${(result.wallMs / 1000).toFixed(1)} s = ${(result.wallMs / 1000 / bound).toFixed(2)}× the bound; ` +
