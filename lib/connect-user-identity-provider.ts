@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Aspects, CustomResource, Duration, Lazy, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { Aspects, CustomResource, Duration, Lazy, RemovalPolicy, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
   chooseScope,
@@ -41,9 +41,45 @@ const LOGS_POLICY_NAME = 'OwnLogGroup';
 /** The construct ID of the policy the roster path adds; public contract like the provider's own. */
 const ROSTER_POLICY_ID = 'RosterDeploy';
 
+/** Log settings of the library's functions. */
+export interface ConnectUserIdentityLogOptions {
+  /**
+   * How long CloudWatch Logs keeps the function's log lines (they hold IDs, field names and counts, never
+   * an identity value).
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What CloudFormation does with the stateful resources the construct owns (its log group) when they
+   * leave the stack or the stack is deleted: `RemovalPolicy.DESTROY` deletes them, for a stack that
+   * comes and goes.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Settings of the stack's provider, given with
+ * [ConnectUserIdentityProvider.configure](#connect-user-identity.ConnectUserIdentityProvider.configure).
+ * They also apply to a `ConnectUserDriftCheck` of the stack, unless its own props say otherwise.
+ */
+export interface ConnectUserIdentityProviderProps extends ConnectUserIdentityLogOptions {}
+
+const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
+const DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN;
+
+/** A log group of the library in this stack, and the settings its own construct gave it. */
+interface ManagedLogGroup {
+  readonly logGroup: logs.LogGroup;
+  readonly own: ConnectUserIdentityLogOptions;
+}
+
 /**
  * The Lambda function behind every `ConnectUserIdentity` of a stack, with its role and log group.
- * There is one per stack however many users are declared; use {@link ConnectUserIdentityProvider.of}.
+ * There is one per stack however many users are declared; use
+ * [ConnectUserIdentityProvider.of](#connect-user-identity.ConnectUserIdentityProvider.of) to find it, and
+ * [ConnectUserIdentityProvider.configure](#connect-user-identity.ConnectUserIdentityProvider.configure) to
+ * set its log retention and removal policy.
  */
 export class ConnectUserIdentityProvider extends Construct {
   /** Finds the stack's provider, creating it on first use. */
@@ -51,6 +87,21 @@ export class ConnectUserIdentityProvider extends Construct {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(PROVIDER_ID);
     return existing instanceof ConnectUserIdentityProvider ? existing : new ConnectUserIdentityProvider(stack, PROVIDER_ID);
+  }
+
+  /**
+   * Sets the log retention and removal policy of the library's log groups in the stack of `scope`: the
+   * provider's, and a drift check's unless its props set their own. Call it once per stack, before or
+   * after declaring users (it creates the provider if the stack has none yet). Two calls that give one
+   * setting different values fail the synth.
+   *
+   * @param scope any construct of the stack
+   * @returns the stack's provider
+   */
+  public static configure(scope: Construct, props: ConnectUserIdentityProviderProps): ConnectUserIdentityProvider {
+    const provider = ConnectUserIdentityProvider.of(scope);
+    provider.applySettings(props);
+    return provider;
   }
 
   /** How long one event may take: long enough to wait out Connect's throttling for a large deploy. */
@@ -78,11 +129,18 @@ export class ConnectUserIdentityProvider extends Construct {
   private lastStage?: CustomResource;
   /** Dynamic references in the declarations of the stack. */
   private dynamicReferences = 0;
+  /** The settings given with `configure`. */
+  private readonly settings: { logRetention?: logs.RetentionDays; removalPolicy?: RemovalPolicy } = {};
+  /** Settings given twice with different values: synth errors. */
+  private readonly settingConflicts: string[] = [];
+  /** The library's log groups in the stack, which follow the settings. */
+  private readonly logGroups: ManagedLogGroup[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: DEFAULT_LOG_RETENTION, removalPolicy: DEFAULT_REMOVAL_POLICY });
+    this._manageLogGroup(this.logGroup, {});
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Reads and updates the identity of the Amazon Connect users declared in this stack',
@@ -100,6 +158,7 @@ export class ConnectUserIdentityProvider extends Construct {
       logGroup: this.logGroup,
     });
 
+    this.node.addValidation({ validate: () => this.settingConflicts });
     this.node.addValidation({
       validate: () =>
         this.dynamicReferences > MAX_DYNAMIC_REFERENCES
@@ -134,6 +193,17 @@ export class ConnectUserIdentityProvider extends Construct {
     const earlier = this.declarations.get(key);
     if (earlier === undefined) this.declarations.set(key, declaredAt);
     return earlier;
+  }
+
+  /**
+   * Makes a log group of the library follow the stack's settings, where `own` (its construct's props)
+   * leaves them open; now, and whenever `configure` changes them.
+   * @internal
+   */
+  public _manageLogGroup(logGroup: logs.LogGroup, own: ConnectUserIdentityLogOptions): void {
+    const managed = { logGroup, own };
+    this.logGroups.push(managed);
+    this.applyTo(managed);
   }
 
   /**
@@ -206,6 +276,28 @@ export class ConnectUserIdentityProvider extends Construct {
       this.decidedScope = chooseScope(this, this.users, CONNECT_POLICY_NAME, others);
     }
     return this.decidedScope;
+  }
+
+  private applySettings(props: ConnectUserIdentityProviderProps): void {
+    for (const [name, value] of [['logRetention', props.logRetention], ['removalPolicy', props.removalPolicy]] as const) {
+      if (value === undefined) continue;
+      const earlier = this.settings[name];
+      if (earlier !== undefined && earlier !== value) {
+        this.settingConflicts.push(
+          `ConnectUserIdentityProvider.configure gave ${name} two values in this stack (${earlier} and ${value}): configure each stack once, or give the same value`,
+        );
+        continue;
+      }
+      (this.settings as Record<string, unknown>)[name] = value;
+    }
+    for (const managed of this.logGroups) this.applyTo(managed);
+  }
+
+  private applyTo({ logGroup, own }: ManagedLogGroup): void {
+    const retention = own.logRetention ?? this.settings.logRetention ?? DEFAULT_LOG_RETENTION;
+    // As logs.LogGroup renders it: INFINITE is a log group without RetentionInDays.
+    (logGroup.node.defaultChild as logs.CfnLogGroup).retentionInDays = retention === logs.RetentionDays.INFINITE ? undefined : retention;
+    logGroup.applyRemovalPolicy(own.removalPolicy ?? this.settings.removalPolicy ?? DEFAULT_REMOVAL_POLICY);
   }
 
   private createRosterAccess() {
