@@ -111,7 +111,7 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
   clearTimeout(abortTimer);
 
   const remaining = work.length - countDone(state.done);
-  const summary = { ...base, usersToApply: work.length, remaining, written: state.written, unchanged: state.unchanged, failed: state.failureCount, calls: JSON.stringify(pacer.stats()), durationMs: Date.now() - window.startedAt };
+  const summary = { ...base, usersToApply: work.length, remaining, written: state.written, unchanged: state.unchanged, failed: state.failureCount, calls: pacer.stats(), durationMs: Date.now() - window.startedAt };
   if (remaining === 0) {
     log(state.failureCount > 0 ? 'warn' : 'info', 'stage done', summary);
     const outcome =
