@@ -50,7 +50,7 @@ export interface UserIdentityInfo {
   readonly mobile?: string;
 }
 
-/** Properties of a {@link ConnectUserIdentity}. */
+/** Properties of a [ConnectUserIdentity](#connect-user-identity.ConnectUserIdentity). */
 export interface ConnectUserIdentityProps {
   /**
    * The Amazon Connect instance: its ID, or its ARN. With an ARN, the instance's region and account are
