@@ -102,7 +102,7 @@ export class ConnectUserRoster extends Construct {
    */
   public static readonly STAGE_TIMEOUT = Duration.hours(1);
 
-  /** The roster's entries, in the roster's order. */
+  /** The roster's entries without problems, in the roster's order: the users it declares. */
   public readonly entries: RosterEntry[];
   /**
    * The entries declared one resource each, because a value of theirs is only known at deploy time
