@@ -85,7 +85,7 @@ function describeSeconds(seconds: number): string {
 function planChecks(props: ConnectUserDriftCheckProps): { schedule: events.Schedule; maxDurationSeconds?: number; problems: string[] } {
   const problems: string[] = [];
   if (props.interval !== undefined && props.schedule !== undefined) {
-    problems.push('interval and schedule are both given: give one of them (a rate as interval, or any schedule as schedule)');
+    problems.push('interval and schedule are both given: give one of them, interval for a fixed interval or schedule for an events.Schedule');
   }
   const schedule = props.schedule ?? events.Schedule.rate(props.interval ?? Duration.hours(1));
   const period = props.schedule !== undefined ? rateSeconds(props.schedule) : (props.interval ?? Duration.hours(1)).toSeconds();
