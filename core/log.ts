@@ -3,10 +3,7 @@
  * ID, user and instance IDs, field names, counts and timings. Never an identity value, never the
  * event, never the ResponseURL.
  */
-export type LogFields = Record<string, LogValue>;
-
-/** A value of a log field: plain facts, or an object of them (counts per operation), never free text from elsewhere. */
-export type LogValue = string | number | boolean | readonly string[] | undefined | { readonly [key: string]: LogValue };
+export type LogFields = Record<string, string | number | boolean | readonly string[] | undefined>;
 
 /** Writes one log line at the given level. */
 export function log(level: 'info' | 'warn' | 'error', message: string, fields: LogFields = {}): void {

@@ -30,18 +30,52 @@ export interface PacedCallContext {
   readonly signal: AbortSignal;
 }
 
+/** Options of a {@link pacedCall}. */
+export interface PacedCallOptions {
+  /** Identity fields the request declares, so that a refusal can tell a declared value from a held one. */
+  readonly declaredFields?: readonly IdentityField[];
+  /**
+   * Runs once the call has its slot, just before each attempt is sent: a last check that the request is
+   * still wanted (a fresh read, a guard). Resolves to false to give the slot back and send nothing.
+   */
+  readonly beforeSend?: () => Promise<boolean>;
+}
+
 /**
  * One call to Connect, paced by its operation's pacer: a throttled call goes back to the head of its
  * operation's queue; a server or network error is tried again a few times; anything else throws a
  * {@link UserFailed} that explains it without any value. Rejects with the abort when `signal` aborts.
  */
 export async function pacedCall<T>(context: PacedCallContext, operation: string, send: () => Promise<T>, declaredFields: readonly IdentityField[] = []): Promise<T> {
+  // Without a `beforeSend`, every attempt is sent: the result is always the answer's.
+  return (await pacedCallIfWanted(context, operation, send, { declaredFields })) as T;
+}
+
+/**
+ * A {@link pacedCall} whose `beforeSend` has the last word on each attempt, once its slot has come.
+ * Resolves to `undefined` when `beforeSend` decided not to send; rejects with what `beforeSend` throws.
+ */
+export async function pacedCallIfWanted<T>(context: PacedCallContext, operation: string, send: () => Promise<T>, options: PacedCallOptions = {}): Promise<T | undefined> {
   const pacer = context.pacer.of(operation);
   const { signal, clock } = context;
+  const declaredFields = options.declaredFields ?? [];
   let transientFailures = 0;
   let retryingThrottle = false;
   for (;;) {
     const ticket = await pacer.acquire({ signal, first: retryingThrottle });
+    if (options.beforeSend) {
+      let wanted: boolean;
+      try {
+        wanted = await options.beforeSend();
+      } catch (error) {
+        pacer.cancel();
+        throw error;
+      }
+      if (!wanted) {
+        pacer.cancel();
+        return undefined;
+      }
+    }
     try {
       const result = await send();
       pacer.succeeded(ticket);

@@ -173,6 +173,12 @@ export class OperationPacer {
     this.settle();
   }
 
+  /** The slot was not used after all (the request turned out not to be needed): nothing was sent. */
+  cancel(): void {
+    this.stats.sent--;
+    this.settle();
+  }
+
   /** Successes a second over the recent window, once it holds enough of them. */
   private measuredRate(now: number): number | undefined {
     const times = this.successTimes;

@@ -10,14 +10,13 @@ import {
   DescribeUserCommand,
   SearchUsersCommand,
   UpdateUserIdentityInfoCommand,
-  UserIdentityInfo,
 } from '@aws-sdk/client-connect';
 import { hasInstanceIdShape, IdentityField, IdentityManagementType, isUserId, parseInstanceReference, Problem, validateIdentityInfo } from '../lib/identity-rules';
 import { bareInstanceId, RosterDeclaration, userKey } from '../lib/roster-declarations';
 import { errorCode } from './failure-reasons';
 import { heldValueProblems, mergeIdentity, usersNamed } from './identity-merge';
 import { Clock, Pacer } from './pacer';
-import { pacedCall, UserFailed } from './paced-calls';
+import { pacedCall, pacedCallIfWanted, UserFailed } from './paced-calls';
 
 /** A user a stage could not apply, and why: IDs, a field and a value-free cause. */
 export interface UserFailure {
@@ -44,10 +43,12 @@ export type UserOutcome =
 export interface ApplyOptions {
   /** Whether to write a user whose declared fields differ, or only to report it. */
   readonly write: boolean;
-  /** Called just before a write; a rejection stops it (the user is then not done). */
+  /**
+   * Called once the write has its slot, just before it is sent (and before each attempt sent again after a
+   * throttle); a rejection stops it (the user is then not done).
+   */
   readonly beforeWrite?: () => Promise<void>;
 }
-
 
 /** A write that `beforeWrite` refused: the user is left as it is, and not done. */
 export class WriteRefused extends Error {
@@ -57,6 +58,16 @@ export class WriteRefused extends Error {
   }
 }
 
+/** How old, at most, the read a write's merge is based on may be when the write reaches Connect, by default. */
+export const DEFAULT_FRESH_READ_MS = 1_000;
+
+/**
+ * Whether a read is too old to merge a write with now: older than the bound, less a fifth of it for the
+ * time the write takes to reach Connect.
+ */
+export function isStale(readAt: number, now: number, freshReadMs: number): boolean {
+  return now - readAt > freshReadMs * 0.8;
+}
 
 /** The environment a {@link UserSync} works in. */
 export interface UserSyncOptions {
@@ -68,21 +79,26 @@ export interface UserSyncOptions {
   readonly signal: AbortSignal;
   /** Connect clients by region. */
   readonly client: (region: string) => ConnectClient;
-  /** Identity management types already known, by `<region>/<instance ID>`. */
-  readonly knownTypes?: Record<string, IdentityManagementType>;
+  /**
+   * How old the read a write is merged with may be when the write is sent; an older one is read again
+   * first, so that an edit made meanwhile to a field not declared here is kept. @default 1,000 ms
+   */
+  readonly freshReadMs?: number;
 }
 
-/** Applies declared users, sharing per-instance facts and the pacer between them. */
+/**
+ * Applies declared users, sharing per-instance facts and the pacers between them. Identity management
+ * types are asked of Connect (once per instance and UserSync), never taken from elsewhere: a wrong type
+ * would make a write drop a field.
+ */
 export class UserSync {
   private readonly types = new Map<string, Promise<IdentityManagementType>>();
-  /** Types learnt, to carry into the next invocation. */
-  readonly learntTypes: Record<string, IdentityManagementType> = {};
+  private readonly readAhead: ReadAhead;
+  private readonly freshReadMs: number;
 
   constructor(private readonly options: UserSyncOptions) {
-    for (const [key, type] of Object.entries(options.knownTypes ?? {})) {
-      this.types.set(key, Promise.resolve(type));
-      this.learntTypes[key] = type;
-    }
+    this.freshReadMs = options.freshReadMs ?? DEFAULT_FRESH_READ_MS;
+    this.readAhead = new ReadAhead(() => Math.max(1, Math.floor((this.options.pacer.of('UpdateUserIdentityInfo').rate * this.freshReadMs) / 2_000)));
   }
 
   /**
@@ -116,36 +132,55 @@ export class UserSync {
     if (typeProblems.length > 0) throw failedOn(typeProblems);
 
     const userId = declaration.UserId ?? (await this.resolveUsername(client, instanceId, declaration.Username!));
-    const described = await this.call('DescribeUser', () =>
-      client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), { abortSignal: this.options.signal }),
-    );
-    const current: UserIdentityInfo = described.User?.IdentityInfo ?? {};
-    const { record, changedFields } = mergeIdentity(current, declaration.IdentityInfo, type);
-    if (changedFields.length === 0) return { kind: 'unchanged' };
-    if (!options.write) return { kind: 'differs', changedFields };
-
-    // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse
-    // the whole record: name the undeclared field at fault.
-    const held = heldValueProblems(record, declaration.IdentityInfo, type);
-    if (held.length > 0) {
-      throw new UserFailed(
-        held.map((problem) => problem.field).join(', '),
-        `the value Connect holds (not declared here) ${held[0].message}; declare ${held[0].field} to replace it`,
+    const read = async () => {
+      const described = await this.call('DescribeUser', () =>
+        client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), { abortSignal: this.options.signal }),
       );
-    }
-    if (options.beforeWrite) {
-      try {
-        await options.beforeWrite();
-      } catch (error) {
-        throw new WriteRefused(error);
+      const merged = mergeIdentity(described.User?.IdentityInfo ?? {}, declaration.IdentityInfo, type);
+      // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse
+      // the whole record: name the undeclared field at fault.
+      const held = merged.changedFields.length > 0 && options.write ? heldValueProblems(merged.record, declaration.IdentityInfo, type) : [];
+      if (held.length > 0) {
+        throw new UserFailed(held.map((problem) => problem.field).join(', '), `the value Connect holds (not declared here) ${held[0].message}; declare ${held[0].field} to replace it`);
       }
+      return { ...merged, at: this.options.clock.now() };
+    };
+    if (!options.write) {
+      const { changedFields } = await read();
+      return changedFields.length === 0 ? { kind: 'unchanged' } : { kind: 'differs', changedFields };
     }
-    await this.call(
-      'UpdateUserIdentityInfo',
-      () => client.send(new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: record }), { abortSignal: this.options.signal }),
-      declaredFields,
-    );
-    return { kind: 'written', changedFields };
+
+    // Reads go only as far ahead of the writes as keeps each write's read fresh when its slot comes.
+    const admission = await this.readAhead.admit(this.options.signal);
+    try {
+      let current = await read();
+      admission.classified(current.changedFields.length > 0);
+      if (current.changedFields.length === 0) return { kind: 'unchanged' };
+      const sent = await pacedCallIfWanted(
+        this.options,
+        'UpdateUserIdentityInfo',
+        () => client.send(new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: current.record }), { abortSignal: this.options.signal }),
+        {
+          declaredFields,
+          beforeSend: async () => {
+            if (options.beforeWrite) {
+              try {
+                await options.beforeWrite();
+              } catch (error) {
+                throw new WriteRefused(error);
+              }
+            }
+            // The slot came later than the read's freshness allows: read again, so that an edit made
+            // meanwhile to a field not declared here is sent back as it is now.
+            if (isStale(current.at, this.options.clock.now(), this.freshReadMs)) current = await read();
+            return current.changedFields.length > 0;
+          },
+        },
+      );
+      return sent === undefined ? { kind: 'unchanged' } : { kind: 'written', changedFields: current.changedFields };
+    } finally {
+      admission.release();
+    }
   }
 
   private call<T>(operation: string, send: () => Promise<T>, declaredFields: readonly IdentityField[] = []): Promise<T> {
@@ -164,7 +199,6 @@ export class UserSync {
         if (found !== 'CONNECT_MANAGED' && found !== 'SAML' && found !== 'EXISTING_DIRECTORY') {
           throw new UserFailed('InstanceId', 'DescribeInstance reported no known identity management type');
         }
-        this.learntTypes[key] = found;
         return found;
       });
       // A failure stays: every user of the instance fails the same way, with one call.
@@ -197,3 +231,62 @@ export class UserSync {
 function failedOn(problems: readonly Problem[]): UserFailed {
   return new UserFailed(problems.map((problem) => problem.field).join(', '), problems.map((problem) => `${problem.field} ${problem.message}`).join('; '));
 }
+
+/** A user admitted to be read ahead of its write. */
+interface Admission {
+  /** Says whether the read found a write needed; a user that needs none leaves at once. */
+  classified(needsWrite: boolean): void;
+  /** Leaves (the write was sent, or given up). */
+  release(): void;
+}
+
+/**
+ * Bounds how many users are between their read and their write, so that a write's slot comes soon after
+ * its read: about as many as the write pacer sends in half the freshness bound, divided by the share of
+ * recent reads that needed a write. A first deploy (every user written) then reads each user once, just
+ * before its write; a deploy where most users already match reads at DescribeUser's own pace.
+ */
+class ReadAhead {
+  private inside = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** The share of recent reads that found a write needed (an exponential average). */
+  private writeShare = 1;
+
+  constructor(private readonly writesWithinBound: () => number) {}
+
+  async admit(signal: AbortSignal): Promise<Admission> {
+    while (this.inside >= this.capacity()) {
+      if (signal.aborted) throw signal.reason;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          signal.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.waiting.push(wake);
+        signal.addEventListener('abort', wake, { once: true });
+      });
+    }
+    this.inside++;
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      this.inside--;
+      this.waiting.splice(0).forEach((wake) => wake());
+    };
+    return {
+      classified: (needsWrite) => {
+        this.writeShare = 0.8 * this.writeShare + 0.2 * (needsWrite ? 1 : 0);
+        if (!needsWrite) leave();
+      },
+      release: leave,
+    };
+  }
+
+  private capacity(): number {
+    return Math.min(MAX_READ_AHEAD, Math.ceil(this.writesWithinBound() / Math.max(this.writeShare, 0.02)));
+  }
+}
+
+/** Users read ahead at most, whatever the share of writes (as many as a stage works on at once). */
+const MAX_READ_AHEAD = 64;

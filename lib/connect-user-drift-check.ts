@@ -19,7 +19,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { policyDocument, StatementJson } from './connect-access-policy';
-import { ConnectUserIdentityLogOptions, ConnectUserIdentityProvider, handlerFunctionDefaults } from './connect-user-identity-provider';
+import { ASYNC_INVOKE_SETTINGS, ConnectUserIdentityLogOptions, ConnectUserIdentityProvider, handlerFunctionDefaults } from './connect-user-identity-provider';
+import { LEDGER_TABLE_ENV } from './resource-properties';
 import { DRIFT_METRICS } from './drift-metrics';
 import { acknowledgeWildcardResources } from './policy-acknowledgements';
 
@@ -153,8 +154,9 @@ export class ConnectUserDriftCheck extends Construct {
       handler: 'index.checkDrift',
       role: this.role,
       logGroup,
-      environment: { STACK_ID: Aws.STACK_ID, STACK_NAME: Aws.STACK_NAME, CORRECT_DRIFT: String(this.correct) },
+      environment: { STACK_ID: Aws.STACK_ID, STACK_NAME: Aws.STACK_NAME, CORRECT_DRIFT: String(this.correct), [LEDGER_TABLE_ENV]: provider.ledger.tableName },
     });
+    this.function.configureAsyncInvoke(ASYNC_INVOKE_SETTINGS);
 
     const statements = (): StatementJson[] => [
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroup.logGroupArn },
@@ -162,6 +164,7 @@ export class ConnectUserDriftCheck extends Construct {
       ...(provider._declarationFilePatterns.length > 0
         ? [{ Sid: 'ReadRosterDeclarations', Effect: 'Allow' as const, Action: 's3:GetObject', Resource: provider._declarationFilePatterns }]
         : []),
+      ...provider._ledgerStatements(),
       ...provider._connectStatementsFor(this.correct),
     ];
     // Rendered at synth, once every declaration of the stack is known, like the deploy handler's.

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Aspects, CustomResource, Duration, Lazy, RemovalPolicy, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { Aspects, Aws, CustomResource, Duration, Lazy, RemovalPolicy, Stack, Token, Validations, aws_dynamodb as dynamodb, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
   chooseScope,
@@ -12,6 +12,7 @@ import {
   StatementJson,
 } from './connect-access-policy';
 import { acknowledgeWildcardResources } from './policy-acknowledgements';
+import { LEDGER_TABLE_ENV } from './resource-properties';
 
 /** Where the build puts the bundled handler: beside `lib/` (and `build/`), in the package. */
 const HANDLER_ASSET_DIR = path.join(__dirname, '..', 'assets', 'handler');
@@ -38,6 +39,19 @@ const MAX_DYNAMIC_REFERENCES = 60;
 
 const CONNECT_POLICY_NAME = 'ConnectUserIdentity';
 const LOGS_POLICY_NAME = 'OwnLogGroup';
+const LEDGER_POLICY_NAME = 'CurrentWork';
+
+
+/**
+ * How Lambda runs the functions' asynchronous invocations (CloudFormation's events, hand-overs, drift
+ * checks), instead of its defaults (2 retries, events kept 6 hours):
+ * - retries: 2. The handler never fails an invocation on purpose, except when CloudFormation could not be
+ *   answered; a retry then sends the decided answer, and a retry after a crash takes the work over where
+ *   the ledger says it got. The ledger makes a retry that is not needed do nothing.
+ * - maximum event age: 10 minutes, below the 16 minutes CloudFormation waits for a single user's answer, so
+ *   that an event Lambda could not run in time is dropped rather than run after CloudFormation gave up.
+ */
+export const ASYNC_INVOKE_SETTINGS = { retryAttempts: 2, maxEventAge: Duration.minutes(10) } as const;
 /** The construct ID of the policy the roster path adds; public contract like the provider's own. */
 const ROSTER_POLICY_ID = 'RosterDeploy';
 
@@ -50,10 +64,11 @@ export interface ConnectUserIdentityLogOptions {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * What CloudFormation does with the stateful resources the construct owns (its log group) when they
-   * leave the stack or the stack is deleted: `RemovalPolicy.DESTROY` deletes them, for a stack that
-   * comes and goes.
-   * @default RemovalPolicy.RETAIN
+   * What CloudFormation does with the stateful resources the construct owns when they leave the stack
+   * or the stack is deleted: a drift check's log group; the provider's log group and its work ledger (a
+   * DynamoDB table of coordination state: IDs, counts, times). `RemovalPolicy.DESTROY` deletes them, for
+   * a stack that comes and goes; `RemovalPolicy.RETAIN` keeps them all.
+   * @default - log groups are retained (`RemovalPolicy.RETAIN`); the ledger, rebuilt by the next deploy, is deleted
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -90,10 +105,10 @@ export class ConnectUserIdentityProvider extends Construct {
   }
 
   /**
-   * Sets the log retention and removal policy of the library's log groups in the stack of `scope`: the
-   * provider's, and a drift check's unless its props set their own. Call it once per stack, before or
-   * after declaring users (it creates the provider if the stack has none yet). Two calls that give one
-   * setting different values fail the synth.
+   * Sets the log retention and removal policy of the library's stateful resources in the stack of
+   * `scope`: the provider's log group and ledger, and a drift check's log group unless its props set
+   * their own. Call it once per stack, before or after declaring users (it creates the provider if the
+   * stack has none yet). Two calls that give one setting different values fail the synth.
    *
    * @param scope any construct of the stack
    * @returns the stack's provider
@@ -113,6 +128,12 @@ export class ConnectUserIdentityProvider extends Construct {
   public readonly role: iam.Role;
   /** The handler's log group, with a retention period. */
   public readonly logGroup: logs.LogGroup;
+  /**
+   * The work ledger: one item per custom resource (and drift check) saying which request is current, who
+   * works on it and how far it got, so that an event or hand-over delivered twice or late does nothing.
+   * It holds IDs, counts and times, never an identity value; items expire a week after their last write.
+   */
+  public readonly ledger: dynamodb.Table;
 
   private readonly users: ManagedUser[] = [];
   /** Declared users by `<instance ID>/<user ID or username>`, with where they were declared. */
@@ -141,6 +162,18 @@ export class ConnectUserIdentityProvider extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: DEFAULT_LOG_RETENTION, removalPolicy: DEFAULT_REMOVAL_POLICY });
     this._manageLogGroup(this.logGroup, {});
+    this.ledger = new dynamodb.Table(this, 'Ledger', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      // Coordination data only, rebuilt by the next deploy: nothing to keep when the stack goes (unless
+      // `configure` says otherwise).
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.ledger).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason: 'The ledger holds only which request of each resource is current and how far its work got (IDs, counts, times), for days; a backup would restore outdated coordination state.',
+    });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Reads and updates the identity of the Amazon Connect users declared in this stack',
@@ -156,7 +189,9 @@ export class ConnectUserIdentityProvider extends Construct {
       timeout: ConnectUserIdentityProvider.TIMEOUT,
       role: this.role,
       logGroup: this.logGroup,
+      environment: { [LEDGER_TABLE_ENV]: this.ledger.tableName },
     });
+    this.function.configureAsyncInvoke(ASYNC_INVOKE_SETTINGS);
 
     this.node.addValidation({ validate: () => this.settingConflicts });
     this.node.addValidation({
@@ -272,6 +307,7 @@ export class ConnectUserIdentityProvider extends Construct {
     if (this.decidedScope === undefined) {
       const others =
         estimatePolicySize(this, LOGS_POLICY_NAME, this.logsPolicy()) +
+        estimatePolicySize(this, LEDGER_POLICY_NAME, this.ledgerPolicy()) +
         (this.rosterAccess ? estimatePolicySize(this, ROSTER_POLICY_ID, this.rosterAccess.policy.document) : 0);
       this.decidedScope = chooseScope(this, this.users, CONNECT_POLICY_NAME, others);
     }
@@ -291,6 +327,7 @@ export class ConnectUserIdentityProvider extends Construct {
       (this.settings as Record<string, unknown>)[name] = value;
     }
     for (const managed of this.logGroups) this.applyTo(managed);
+    if (this.settings.removalPolicy !== undefined) this.ledger.applyRemovalPolicy(this.settings.removalPolicy);
   }
 
   private applyTo({ logGroup, own }: ManagedLogGroup): void {
@@ -334,8 +371,27 @@ export class ConnectUserIdentityProvider extends Construct {
     return policyDocument([statement]);
   }
 
+  /**
+   * What deciding "is this the current work?" needs: the ledger's items (read, and conditional writes), and
+   * whether CloudFormation still waits on one of the stack's resources.
+   * @internal
+   */
+  public _ledgerStatements(): StatementJson[] {
+    return [
+      { Sid: 'CurrentWorkLedger', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: this.ledger.tableArn },
+      { Sid: 'CloudFormationWaits', Effect: 'Allow', Action: 'cloudformation:DescribeStackResource', Resource: Aws.STACK_ID },
+    ];
+  }
+
+  private ledgerPolicy() {
+    return policyDocument(this._ledgerStatements());
+  }
+
   private renderPolicies(): iam.CfnRole.PolicyProperty[] {
-    const policies: iam.CfnRole.PolicyProperty[] = [{ policyName: LOGS_POLICY_NAME, policyDocument: this.logsPolicy() }];
+    const policies: iam.CfnRole.PolicyProperty[] = [
+      { policyName: LOGS_POLICY_NAME, policyDocument: this.logsPolicy() },
+      { policyName: LEDGER_POLICY_NAME, policyDocument: this.ledgerPolicy() },
+    ];
     if (this.users.length > 0) {
       policies.push({
         policyName: CONNECT_POLICY_NAME,

@@ -202,7 +202,9 @@ export class ConnectUserRoster extends Construct {
 
   private addStage(provider: ConnectUserIdentityProvider, index: number, declarations: RosterDeclaration[]): void {
     declarations.sort(compareDeclarations);
-    const stage = new Construct(this, `Stage${index + 1}of${this.stageCount}`);
+    // The ID names the stage, not the count: a roster that grows past a threshold keeps its stages (each
+    // splits its users with a new one), so that a failed deploy rolls back with Updates that restore them.
+    const stage = new Construct(this, `Stage${index + 1}`);
     const file = addDeclarationFile(stage, { format: DECLARATION_FORMAT, declarations });
     const users: RosterStageResourceProperties['Users'] = {};
     for (const declaration of declarations) {

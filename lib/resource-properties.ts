@@ -36,3 +36,6 @@ export const ATTRIBUTES = {
 export function physicalResourceId(instanceId: string, userId: string): string {
   return `${instanceId}/${userId}`;
 }
+
+/** The environment variable that names the stack's work ledger table to the functions. */
+export const LEDGER_TABLE_ENV = 'LEDGER_TABLE';

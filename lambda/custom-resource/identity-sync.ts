@@ -9,12 +9,12 @@ import {
   DescribeUserCommand,
   SearchUsersCommand,
   UpdateUserIdentityInfoCommand,
-  UserIdentityInfo,
 } from '@aws-sdk/client-connect';
 import {
   IDENTITY_FIELDS,
   IdentityField,
   IdentityManagementType,
+  IdentityRecord,
   isUserId,
   parseInstanceReference,
   Problem,
@@ -27,6 +27,7 @@ import { ConnectUserIdentityResourceProperties } from '../../lib/resource-proper
 import { DeclarationError, describeInstance, describeSubject, explainSdkError, Subject } from '../../core/failure-reasons';
 import { connectClient } from '../../core/connect-clients';
 import { heldValueProblems, mergeIdentity, usersNamed } from '../../core/identity-merge';
+import { DEFAULT_FRESH_READ_MS, isStale } from '../../core/user-sync';
 import { CallStats, withRetries } from '../../core/retry';
 
 export { DeclarationError } from '../../core/failure-reasons';
@@ -35,6 +36,13 @@ export { DeclarationError } from '../../core/failure-reasons';
 export interface Budget {
   readonly deadline: number;
   readonly signal: AbortSignal;
+  /**
+   * How old the read a write is merged with may be when the write is sent (a throttled write waits); an
+   * older one is read again first. @default 1,000 ms
+   */
+  readonly freshReadMs?: number;
+  /** Runs just before each attempt of the write is sent; a rejection stops the write. */
+  readonly beforeWrite?: () => Promise<void>;
 }
 
 /** The outcome of a sync, for the answer and the logs. */
@@ -130,37 +138,46 @@ export async function syncUserIdentity(
 
   const userId = props.UserId ?? (await resolveUsername(props.Username!, instanceId, client, call, options));
   const subject: Subject = { instanceId, userId };
-  const described = await call(
-    'DescribeUser',
-    () => client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), options),
-    subject,
-  );
-  const current: UserIdentityInfo = described.User?.IdentityInfo ?? {};
+  const describe = () => client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), options);
+  const described = await call('DescribeUser', describe, subject);
   const userArn = described.User?.Arn ?? '';
-
-  const { record, changedFields } = mergeIdentity(current, props.IdentityInfo, type);
-  if (changedFields.length === 0) {
-    return { instanceId, userId, userArn, changedFields, wrote: false, calls: progress.calls };
+  let merged = { ...mergeIdentity(described.User?.IdentityInfo ?? {}, props.IdentityInfo, type), at: Date.now() };
+  if (merged.changedFields.length === 0) {
+    return { instanceId, userId, userArn, changedFields: [], wrote: false, calls: progress.calls };
   }
   // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse the
   // whole record, so say which undeclared field is at fault instead of blaming the declaration.
-  const heldProblems = heldValueProblems(record, props.IdentityInfo, type);
-  if (heldProblems.length > 0) {
-    throw new DeclarationError(
-      `${describeSubject(subject)}: ${heldProblems
-        .map((problem) => `the value Connect holds for ${problem.field} (not declared here) ${problem.message}; declare ${problem.field} to replace it`)
-        .join('; ')}`,
-    );
-  }
-  await call(
+  const checkHeld = (record: IdentityRecord) => {
+    const heldProblems = heldValueProblems(record, props.IdentityInfo, type!);
+    if (heldProblems.length > 0) {
+      throw new DeclarationError(
+        `${describeSubject(subject)}: ${heldProblems
+          .map((problem) => `the value Connect holds for ${problem.field} (not declared here) ${problem.message}; declare ${problem.field} to replace it`)
+          .join('; ')}`,
+      );
+    }
+  };
+  checkHeld(merged.record);
+  const freshReadMs = budget.freshReadMs ?? DEFAULT_FRESH_READ_MS;
+  const wrote = await call(
     'UpdateUserIdentityInfo',
-    () =>
-      client.send(
-        new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: record }),
-        options,
-      ),
+    async () => {
+      await budget.beforeWrite?.();
+      // A write retried after a throttle may come long after its read: read again, so that an edit made
+      // meanwhile to a field not declared here is sent back as it is now.
+      if (isStale(merged.at, Date.now(), freshReadMs)) {
+        const again = await describe();
+        merged = { ...mergeIdentity(again.User?.IdentityInfo ?? {}, props.IdentityInfo, type!), at: Date.now() };
+        if (merged.changedFields.length === 0) return false;
+        checkHeld(merged.record);
+      }
+      await client.send(new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: merged.record }), options);
+      return true;
+    },
     subject,
   );
+  if (!wrote) return { instanceId, userId, userArn, changedFields: [], wrote: false, calls: progress.calls };
+  const changedFields = merged.changedFields;
   return { instanceId, userId, userArn, changedFields, wrote: true, calls: progress.calls };
 }
 

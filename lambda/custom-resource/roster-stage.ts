@@ -5,195 +5,387 @@
  *
  * A stage may need longer than one Lambda invocation (2,500 users take about 21 minutes at Connect's
  * default quota). An invocation works until a reserve before its timeout, then hands the rest over to a
- * new invocation of the same function (asynchronously, with what is done, the failures so far and the
- * pacer's rates), and ends without answering; the invocation that finishes the stage answers. The
- * answer always comes before CloudFormation's ServiceTimeout for the stage: when too little of it is
- * left to go on, the stage fails with how far it got.
+ * new invocation of the same function, and ends without answering; the invocation that finishes the
+ * stage answers. The answer always comes before CloudFormation's ServiceTimeout for the stage: when too
+ * little of it is left to go on, the stage fails with how far it got.
+ *
+ * Events and hand-overs can arrive twice, late, or forged (Lambda runs asynchronous invocations at least
+ * once). The ledger (resource-work.ts) decides which one may work: a stage is worked by one invocation at
+ * a time, for the request CloudFormation is waiting for. Everything that decides a write comes from the
+ * ledger (the event as CloudFormation sent it, the progress), CloudFormation, S3 (the declaration files)
+ * and Connect (identity management types, users); a hand-over carries only which work and generation it
+ * continues, and pacing hints.
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { hasInstanceIdShape, IdentityManagementType, isUserId } from '../../lib/identity-rules';
-import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageResourceProperties, userKey } from '../../lib/roster-declarations';
-import { CloudFormationAnswer, sendAnswer } from '../runtime/cloudformation-response';
+import { randomUUID } from 'node:crypto';
 import { connectClient } from '../../core/connect-clients';
-import { changedDeclarations, readDeclarationFile } from '../runtime/declarations';
-import { DeclarationError } from '../../core/failure-reasons';
+import { errorCode, DeclarationError } from '../../core/failure-reasons';
 import { log } from '../../core/log';
-import { countDone, DoneRanges, handOver, invocationWindow, runPool, worthHandingOver } from '../runtime/long-run';
-import { Pacer, PacerState, systemClock } from '../../core/pacer';
-import { UserSync, UserFailure } from '../../core/user-sync';
+import { UserFailure, UserSync } from '../../core/user-sync';
+import { DEFAULT_PACER_SETTINGS, Pacer, PacerState, systemClock } from '../../core/pacer';
+import { hasInstanceIdShape, isUserId } from '../../lib/identity-rules';
+import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageResourceProperties, userKey } from '../../lib/roster-declarations';
+import { sendAnswer } from '../runtime/cloudformation-response';
+import { changedDeclarations, readDeclarationFile } from '../runtime/declarations';
+import { Ledger, ledgerFromEnvironment } from '../runtime/ledger';
+import { countDone, DoneRanges, handOver, invocationTimings, invocationWindow, runPool, worthHandingOver } from '../runtime/long-run';
+import { resourceState } from '../runtime/stack-state';
+import { claimEvent, claimHandOver, Claim, HeldWork, Outcome, resourceKey, ResourceWork } from './resource-work';
 
 /** Marks a payload as the continuation of a stage, not a CloudFormation event. */
 export const CONTINUATION_KIND = 'connect-user-roster/continuation';
 
-/** What one invocation hands to the next. It holds IDs, counts and rates, never an identity value. */
+/**
+ * What one invocation hands to the next: which work it continues (the resource, its request, the
+ * generation the ledger handed over) and pacing hints. Nothing in it decides a write.
+ */
 export interface StageContinuation {
   readonly kind: typeof CONTINUATION_KIND;
-  /** The CloudFormation event, without the stage's user list (the next invocation reads the files). */
-  readonly event: CloudFormationCustomResourceEvent;
-  /** When the first invocation of this event started (epoch ms): CloudFormation's wait counts from then. */
-  readonly startedAt: number;
-  /** How many invocations worked on the event so far. */
-  readonly invocations: number;
-  /** Positions in the stage's work list that are done. */
-  readonly done: DoneRanges;
-  readonly failures: UserFailure[];
-  /** Failures in all, also those no longer listed. */
-  readonly failureCount: number;
-  readonly written: number;
-  readonly unchanged: number;
-  readonly pacer: Record<string, PacerState>;
-  readonly identityManagementTypes: Record<string, IdentityManagementType>;
+  readonly stackId: string;
+  readonly logicalResourceId: string;
+  readonly requestId: string;
+  readonly generation: number;
+  /** Each operation's pacing when the previous invocation stopped: a hint, bounded on arrival. */
+  readonly pacer?: Record<string, PacerState>;
 }
 
-/** Whether a payload is a stage continuation. */
+/** Whether a payload is (claims to be) a stage continuation. */
 export function isContinuation(payload: unknown): payload is StageContinuation {
   return (payload as { kind?: unknown } | null)?.kind === CONTINUATION_KIND;
 }
 
+/** What a stage's work keeps in the ledger: its event without the user list, and how far it got. */
+interface StageData {
+  readonly event: StageEvent;
+  readonly progress: StageProgress;
+}
+
+/** The parts of a stage's event that answering and reading the declarations need; no identity value is among them. */
+interface StageEvent {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  /** Cleared once the answer is delivered. */
+  readonly ResponseURL?: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly LogicalResourceId: string;
+  readonly PhysicalResourceId?: string;
+  readonly Declarations?: DeclarationLocation;
+  readonly OldDeclarations?: DeclarationLocation;
+  /** Seconds. */
+  readonly ServiceTimeout: number;
+}
+
+/** The state of a stage's work, carried from invocation to invocation in the ledger. */
+interface StageProgress {
+  done: DoneRanges;
+  failures: UserFailure[];
+  failureCount: number;
+  written: number;
+  unchanged: number;
+  /** Invocations that worked on the stage so far. */
+  invocations: number;
+  /** Whether the declaration file's invalid declarations were counted (by the first invocation). */
+  invalidCounted: boolean;
+}
+
 /** Users applied at once: enough to keep every operation's pacer busy, few enough to hand over quickly. */
 const CONCURRENCY = 64;
-/** Failures carried from one invocation to the next; more are counted, and logged where they happen. */
+/** Failures kept in the ledger; more are counted, and logged where they happen. */
 const MAX_CARRIED_FAILURES = 200;
 /** CloudFormation's wait for a custom resource when the properties do not say (its maximum). */
 const DEFAULT_SERVICE_TIMEOUT_S = 3_600;
 /** Part of the ServiceTimeout kept back for the answer, and for invocations starting late. */
 const SERVICE_TIMEOUT_MARGIN = 0.05;
 
-
-/** Runs a stage event, or a continuation of one. Always ends in an answer or a hand-over. */
+/** Runs a stage event, or a continuation of one. Ends in an answer, a hand-over, or nothing when the work is not current. */
 export async function handleRosterStage(payload: CloudFormationCustomResourceEvent | StageContinuation, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> {
+  const invocation = randomUUID();
+  const remaining = context.getRemainingTimeInMillis();
+  const times = invocationTimings(remaining);
+  const claimant = { invocation, leaseUntil: Date.now() + times.leaseMs };
   const continuation = isContinuation(payload) ? payload : undefined;
-  const event = continuation ? continuation.event : (payload as CloudFormationCustomResourceEvent);
-  const base = { requestType: event.RequestType, logicalId: event.LogicalResourceId, invocation: (continuation?.invocations ?? 0) + 1 };
-  const startedAt = continuation?.startedAt ?? Date.now();
-  const serviceTimeoutMs = serviceTimeoutOf(event) * 1000;
-  const answerBy = startedAt + serviceTimeoutMs * (1 - SERVICE_TIMEOUT_MARGIN);
+
+  let ledger: Ledger;
+  let key: string;
+  let claim: Claim<StageData>;
+  let event: CloudFormationCustomResourceEvent | undefined;
+  if (continuation) {
+    if (!isWellFormedContinuation(continuation)) {
+      log('warn', 'not a stage continuation: nothing written, nothing answered', { why: 'its payload lacks the stack, resource, request or generation' });
+      return;
+    }
+    key = resourceKey(continuation.stackId, continuation.logicalResourceId);
+    const base = { logicalId: continuation.logicalResourceId, generation: continuation.generation };
+    try {
+      ledger = ledgerFromEnvironment();
+      claim = await claimHandOver<StageData>(ledger, key, continuation, claimant);
+    } catch (error) {
+      // The ledger cannot say whether this is the current work: do nothing (the holder, if any, goes on).
+      log('error', 'stage continuation could not be checked against the ledger: nothing written, nothing answered', { ...base, errorName: errorCode(error) });
+      return;
+    }
+    if (claim.kind === 'not current') {
+      log('warn', 'stage continuation is not the current work: nothing written, nothing answered', { ...base, why: claim.why });
+      return;
+    }
+  } else {
+    event = payload as CloudFormationCustomResourceEvent;
+    const base = { requestType: event.RequestType, logicalId: event.LogicalResourceId };
+    key = resourceKey(event.StackId, event.LogicalResourceId);
+    try {
+      ledger = ledgerFromEnvironment();
+      claim = await claimEvent<StageData>(ledger, key, event, claimant, () => resourceState(event!.StackId, event!.LogicalResourceId), () => ({ event: stageEventOf(event!), progress: newProgress() }));
+    } catch (error) {
+      const reason = `the work ledger could not be read or written (${errorCode(error)}); nothing was written to Connect: deploy again`;
+      log('error', 'stage cannot start', { ...base, reason });
+      // A Delete never writes to Connect: it may answer without the ledger.
+      const outcome: Outcome = event.RequestType === 'Delete' ? { Status: 'SUCCESS', PhysicalResourceId: physicalIdOf(stageEventOf(event)) } : failed(stageEventOf(event), reason);
+      await sendAnswer(event.ResponseURL, { ...outcome, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId }, { deadline: Date.now() + remaining - 200 });
+      return;
+    }
+    if (claim.kind === 'not current') {
+      log('info', 'stage event is not the current work: nothing written, nothing answered', { ...base, why: claim.why });
+      return;
+    }
+  }
+
+  const held = new HeldWork<StageData>(ledger, key, claim.entry, invocation);
+  const stage = held.work.data.event;
+  const base = { requestType: stage.RequestType, logicalId: stage.LogicalResourceId, generation: held.work.generation };
+  // The ResponseURL of the event at hand, if any, else the one the ledger kept from the first delivery.
+  const responseUrl = event?.ResponseURL ?? stage.ResponseURL;
+  const answerBy = held.work.startedAt + stage.ServiceTimeout * 1000 * (1 - SERVICE_TIMEOUT_MARGIN);
   const window = invocationWindow(context, answerBy);
 
-  if (event.RequestType === 'Delete') {
-    log('info', 'delete: identities left as they are', base);
-    return answer(event, { Status: 'SUCCESS', PhysicalResourceId: physicalIdOf(event) }, window.endsAt);
+  if (claim.kind === 'redeliver') {
+    log('info', 'sending the decided answer again', base);
+    return deliver(held, held.work.answer!, responseUrl, window.endsAt);
   }
+  if (stage.RequestType === 'Delete') {
+    log('info', 'delete: identities left as they are', base);
+    return finish(held, { Status: 'SUCCESS', PhysicalResourceId: physicalIdOf(stage) }, responseUrl, window.endsAt);
+  }
+  const progress: StageProgress = { ...held.work.data.progress, invocations: held.work.data.progress.invocations + 1 };
+  const save = (change: Partial<ResourceWork<StageData>> = {}) => (work: ResourceWork<StageData>): ResourceWork<StageData> => ({
+    ...work,
+    ...change,
+    data: { ...work.data, progress: { ...progress, failures: [...progress.failures] } },
+  });
 
   const controller = new AbortController();
   const abortTimer = setTimeout(() => controller.abort(new Error('the invocation is ending')), Math.max(0, window.finalAt - Date.now()));
-  let state: Progress;
+  const stop = (why: string) => controller.abort(new Error(why));
+  // The holder renews its lease and saves its progress every few seconds: a crashed holder's work is free
+  // again soon after, and whoever takes it over starts near where it stopped.
+  const renewal = setInterval(() => {
+    void held
+      .update(save({ holder: { invocation, until: Math.min(window.endsAt, Date.now() + times.leaseMs) } }))
+      .then((kept) => kept || stop(held.lost ?? 'the work is no longer this invocation\'s'), () => undefined);
+  }, times.renewEveryMs);
+  const cleanUp = () => {
+    clearTimeout(abortTimer);
+    clearInterval(renewal);
+  };
+
   let work: RosterDeclaration[];
   try {
-    ({ work, state } = await prepare(event, continuation, controller.signal));
+    work = await prepare(stage, progress, controller.signal);
   } catch (error) {
-    clearTimeout(abortTimer);
-    const reason = error instanceof DeclarationError ? error.message : `unexpected ${error instanceof Error ? error.name : typeof error} while reading the declarations`;
+    cleanUp();
+    const reason = error instanceof DeclarationError ? error.message : `unexpected ${errorCode(error)} while reading the declarations`;
     log('error', 'stage cannot start', { ...base, reason });
-    return answer(event, failed(event, reason), window.endsAt);
+    return finish(held, failed(stage, reason), responseUrl, window.endsAt);
   }
-  log('info', 'stage invocation started', { ...base, usersToApply: work.length, alreadyDone: countDone(state.done) });
+  log('info', 'stage invocation started', { ...base, invocation: progress.invocations, usersToApply: work.length, alreadyDone: countDone(progress.done) });
 
-  const pacer = new Pacer(systemClock, undefined, continuation?.pacer);
+  const pacer = new Pacer(systemClock, undefined, boundedHints(continuation?.pacer));
   const sync = new UserSync({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     pacer,
     clock: systemClock,
     signal: controller.signal,
     client: connectClient,
-    knownTypes: continuation?.identityManagementTypes,
+    freshReadMs: times.freshMs,
   });
+  // Just before each write, once its slot has come: is the stage still this invocation's work, for the
+  // request CloudFormation waits for?
+  const guard = async () => {
+    if (Date.now() >= window.finalAt) throw new Error('the invocation is ending');
+    if (!(await held.stillMine(times.freshMs))) {
+      stop(held.lost!);
+      throw new Error(held.lost);
+    }
+  };
 
-  state.done = await runPool(work, state.done, CONCURRENCY, () => Date.now() < window.stopStartingAt && !controller.signal.aborted, async (declaration) => {
-    const outcome = await sync.apply(declaration);
-    if (outcome.kind === 'written') state.written++;
+  progress.done = await runPool(work, progress.done, CONCURRENCY, () => Date.now() < window.stopStartingAt && !controller.signal.aborted, async (declaration) => {
+    const outcome = await sync.apply(declaration, { write: true, beforeWrite: guard });
+    if (outcome.kind === 'written') progress.written++;
     else if (outcome.kind === 'failed') {
-      state.failureCount++;
-      if (state.failures.length < MAX_CARRIED_FAILURES) state.failures.push(outcome.failure);
+      progress.failureCount++;
+      if (progress.failures.length < MAX_CARRIED_FAILURES) progress.failures.push(outcome.failure);
       log('warn', 'user not applied', { ...base, instanceId: outcome.failure.instanceId, user: outcome.failure.user, field: outcome.failure.field, problem: outcome.failure.problem });
-    } else state.unchanged++;
+    } else progress.unchanged++;
   });
-  clearTimeout(abortTimer);
+  cleanUp();
 
-  const remaining = work.length - countDone(state.done);
-  const summary = { ...base, usersToApply: work.length, remaining, written: state.written, unchanged: state.unchanged, failed: state.failureCount, calls: pacer.stats(), durationMs: Date.now() - window.startedAt };
-  if (remaining === 0) {
-    log(state.failureCount > 0 ? 'warn' : 'info', 'stage done', summary);
-    const outcome =
-      state.failureCount > 0
-        ? failed(event, failureReason(state.failures, state.failureCount, work.length))
-        : { Status: 'SUCCESS' as const, PhysicalResourceId: physicalIdOf(event), Data: { Users: String(work.length), Written: String(state.written) } };
-    return answer(event, outcome, window.endsAt);
+  const remainingUsers = work.length - countDone(progress.done);
+  const summary = { ...base, invocation: progress.invocations, usersToApply: work.length, remaining: remainingUsers, written: progress.written, unchanged: progress.unchanged, failed: progress.failureCount, ...flattenStats(pacer.stats()), durationMs: Date.now() - window.startedAt };
+  if (held.lost) {
+    log('warn', 'stage work is no longer this invocation\'s: stopped, nothing answered', { ...summary, why: held.lost });
+    return;
+  }
+  if (remainingUsers === 0) {
+    log(progress.failureCount > 0 ? 'warn' : 'info', 'stage done', summary);
+    const outcome: Outcome =
+      progress.failureCount > 0
+        ? failed(stage, failureReason(progress.failures, progress.failureCount, work.length))
+        : { Status: 'SUCCESS', PhysicalResourceId: physicalIdOf(stage), Data: { Users: String(work.length), Written: String(progress.written) } };
+    return finish(held, outcome, responseUrl, window.endsAt, save());
   }
 
-  // Go on in a new invocation, if CloudFormation will still be waiting for most of it.
-  const next: StageContinuation = {
-    kind: CONTINUATION_KIND,
-    event: withoutUserList(event),
-    startedAt,
-    invocations: base.invocation,
-    done: state.done,
-    failures: state.failures,
-    failureCount: state.failureCount,
-    written: state.written,
-    unchanged: state.unchanged,
-    pacer: pacer.state(),
-    identityManagementTypes: sync.learntTypes,
-  };
   if (worthHandingOver(answerBy)) {
+    // The ledger hands the next generation over first: a copy of this hand-over, or a late one, finds it taken.
+    const next: StageContinuation = {
+      kind: CONTINUATION_KIND,
+      stackId: stage.StackId,
+      logicalResourceId: stage.LogicalResourceId,
+      requestId: stage.RequestId,
+      generation: held.work.generation + 1,
+      pacer: pacer.state(),
+    };
+    if (!(await held.update(save({ generation: next.generation, holder: undefined, handedOverUntil: answerBy })))) {
+      log('warn', 'stage work is no longer this invocation\'s: stopped, nothing answered', { ...summary, why: held.lost });
+      return;
+    }
     if (await handOver(next, window.endsAt)) {
       log('info', 'stage handed over to a new invocation', summary);
       return;
     }
     log('error', 'stage could not hand over to a new invocation', summary);
-    return answer(event, failed(event, `could not continue the stage in a new invocation after ${work.length - remaining} of ${work.length} users; deploy again to go on (users applied so far keep their identity)`), window.endsAt);
+    // The hand-over may have reached Lambda although no answer said so: answer only if it has not started.
+    return finish(held, failed(stage, `could not continue the stage in a new invocation after ${work.length - remainingUsers} of ${work.length} users; deploy again to go on (users applied so far keep their identity)`), responseUrl, window.endsAt, save({ holder: { invocation, until: window.endsAt } }));
   }
   log('error', 'stage ran out of time', summary);
-  return answer(
-    event,
-    failed(
-      event,
-      `the stage ran out of the time CloudFormation waits for it (${Math.round(serviceTimeoutMs / 1000)} s) after ${work.length - remaining} of ${work.length} users; deploy again to go on (users applied so far keep their identity)`,
-    ),
+  return finish(
+    held,
+    failed(stage, `the stage ran out of the time CloudFormation waits for it (${stage.ServiceTimeout} s) after ${work.length - remainingUsers} of ${work.length} users; deploy again to go on (users applied so far keep their identity)`),
+    responseUrl,
     window.endsAt,
+    save(),
   );
 }
 
-/** The state of a stage's work, carried from invocation to invocation. */
-interface Progress {
-  done: DoneRanges;
-  failures: UserFailure[];
-  failureCount: number;
-  written: number;
-  unchanged: number;
+function isWellFormedContinuation(payload: StageContinuation): boolean {
+  return (
+    typeof payload.stackId === 'string' &&
+    typeof payload.logicalResourceId === 'string' &&
+    typeof payload.requestId === 'string' &&
+    Number.isInteger(payload.generation) &&
+    payload.generation > 0
+  );
 }
 
-async function prepare(event: CloudFormationCustomResourceEvent, continuation: StageContinuation | undefined, signal: AbortSignal): Promise<{ work: RosterDeclaration[]; state: Progress }> {
+/** Pacing hints from a payload, each kept within what a pacer could reach by itself. */
+function boundedHints(hints: Record<string, PacerState> | undefined): Record<string, PacerState> {
+  const bounded: Record<string, PacerState> = {};
+  for (const [operation, state] of Object.entries(hints ?? {})) {
+    const rate = Number(state?.rate);
+    if (!/^[A-Za-z]{1,64}$/.test(operation) || !Number.isFinite(rate)) continue;
+    bounded[operation] = { rate: Math.min(Math.max(rate, DEFAULT_PACER_SETTINGS.minRate), MAX_HINTED_RATE), probing: state.probing === true };
+  }
+  return bounded;
+}
+
+/** The highest rate a hint may set: a forged one cannot send a burst past it. */
+const MAX_HINTED_RATE = 1_000;
+
+/** Decides the answer in the ledger, then sends it. */
+async function finish(held: HeldWork<StageData>, outcome: Outcome, responseUrl: string | undefined, invocationEnd: number, change: (work: ResourceWork<StageData>) => ResourceWork<StageData> = (work) => work): Promise<void> {
+  if (!(await held.update((work) => ({ ...change(work), answer: outcome })))) {
+    log('warn', 'stage work is no longer this invocation\'s: its answer is left to the current work', { logicalId: held.work.data.event.LogicalResourceId, why: held.lost });
+    return;
+  }
+  return deliver(held, outcome, responseUrl, invocationEnd);
+}
+
+/**
+ * Sends a decided answer, and records its delivery (dropping the ResponseURL from the ledger). An answer
+ * that could not be delivered makes the invocation fail, so that Lambda tries it again: the retry finds
+ * the answer decided and sends it.
+ */
+async function deliver(held: HeldWork<StageData>, outcome: Outcome, responseUrl: string | undefined, invocationEnd: number): Promise<void> {
+  const stage = held.work.data.event;
+  const fields = { requestType: stage.RequestType, logicalId: stage.LogicalResourceId, status: outcome.Status };
+  if (!responseUrl) {
+    log('error', 'no ResponseURL to answer CloudFormation with', fields);
+    return;
+  }
+  const delivery = await sendAnswer(responseUrl, { ...outcome, StackId: stage.StackId, RequestId: stage.RequestId, LogicalResourceId: stage.LogicalResourceId }, { deadline: invocationEnd - 200 });
+  log(delivery.delivered ? 'info' : 'error', delivery.delivered ? 'answered CloudFormation' : 'could not deliver the answer', { ...fields, answerAttempts: delivery.attempts });
+  if (!delivery.delivered) throw new Error('the answer could not be delivered; Lambda will try again');
+  await held
+    .update((work) => ({ ...work, delivered: true, holder: undefined, data: { ...work.data, event: { ...work.data.event, ResponseURL: undefined } } }))
+    .catch(() => undefined);
+}
+
+function newProgress(): StageProgress {
+  return { done: [], failures: [], failureCount: 0, written: 0, unchanged: 0, invocations: 0, invalidCounted: false };
+}
+
+/** What the ledger keeps of a stage's event: no user list, no identity value. */
+function stageEventOf(event: CloudFormationCustomResourceEvent): StageEvent {
+  const properties = event.ResourceProperties as Partial<RosterStageResourceProperties> | undefined;
+  const old = 'OldResourceProperties' in event ? (event.OldResourceProperties as Partial<RosterStageResourceProperties> | undefined) : undefined;
+  return {
+    RequestType: event.RequestType,
+    ResponseURL: event.ResponseURL,
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+    ...('PhysicalResourceId' in event && event.PhysicalResourceId ? { PhysicalResourceId: event.PhysicalResourceId } : {}),
+    ...(isLocation(properties?.Declarations) ? { Declarations: properties!.Declarations } : {}),
+    ...(isLocation(old?.Declarations) ? { OldDeclarations: old!.Declarations } : {}),
+    ServiceTimeout: serviceTimeoutOf(properties),
+  };
+}
+
+function isLocation(value: unknown): value is DeclarationLocation {
+  const location = value as Partial<DeclarationLocation> | undefined;
+  return typeof location?.Bucket === 'string' && typeof location?.Key === 'string' && location.Bucket !== '' && location.Key !== '';
+}
+
+/** The users the stage must apply: on Update, those new or changed since the previous file; invalid ones are failures. */
+async function prepare(stage: StageEvent, progress: StageProgress, signal: AbortSignal): Promise<RosterDeclaration[]> {
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const current = await readDeclarationFile(locationOf(event.ResourceProperties, 'ResourceProperties'), region, signal);
+  if (!stage.Declarations) throw new DeclarationError("ResourceProperties.Declarations must name the declaration file's Bucket and Key");
+  const current = await readDeclarationFile(stage.Declarations, region, signal);
   let previous: RosterDeclaration[] | undefined;
-  if (event.RequestType === 'Update') {
+  if (stage.RequestType === 'Update') {
     try {
-      previous = (await readDeclarationFile(locationOf(event.OldResourceProperties, 'OldResourceProperties'), region, signal)).declarations;
+      if (!stage.OldDeclarations) throw new DeclarationError("OldResourceProperties.Declarations must name the declaration file's Bucket and Key");
+      previous = (await readDeclarationFile(stage.OldDeclarations, region, signal)).declarations;
     } catch (error) {
       if (!(error instanceof DeclarationError)) throw error;
       // Without the previous file, every user is looked at: read, and written only where it differs.
-      log('warn', 'previous declaration file unreadable; checking every user of the stage', { logicalId: event.LogicalResourceId, reason: error.message });
+      log('warn', 'previous declaration file unreadable; checking every user of the stage', { logicalId: stage.LogicalResourceId, reason: error.message });
     }
   }
   const invalid = new Set(current.invalid.map((entry) => entry.index));
-  const work = changedDeclarations(current.declarations, previous)
+  if (!progress.invalidCounted) {
+    progress.invalidCounted = true;
+    progress.failureCount += current.invalid.length;
+    for (const { index, problems } of current.invalid) {
+      if (progress.failures.length >= MAX_CARRIED_FAILURES) break;
+      progress.failures.push({
+        ...nameOf(current.declarations[index]),
+        field: problems.map((problem) => problem.field).join(', '),
+        problem: `the declaration file holds an invalid declaration: ${problems.map((problem) => `${problem.field} ${problem.message}`).join('; ')}`,
+      });
+    }
+  }
+  return changedDeclarations(current.declarations, previous)
     .filter((index) => !invalid.has(index))
     .map((index) => current.declarations[index]);
-  const state: Progress = continuation
-    ? { done: continuation.done, failures: [...continuation.failures], failureCount: continuation.failureCount, written: continuation.written, unchanged: continuation.unchanged }
-    : {
-        done: [],
-        failures: current.invalid.slice(0, MAX_CARRIED_FAILURES).map(({ index, problems }) => ({
-          ...nameOf(current.declarations[index]),
-          field: problems.map((problem) => problem.field).join(', '),
-          problem: `the declaration file holds an invalid declaration: ${problems.map((problem) => `${problem.field} ${problem.message}`).join('; ')}`,
-        })),
-        failureCount: current.invalid.length,
-        written: 0,
-        unchanged: 0,
-      };
-  return { work, state };
 }
 
 /** How a failure names a declaration that may be malformed: only parts shaped like IDs are printed. */
@@ -205,55 +397,28 @@ function nameOf(declaration: Partial<RosterDeclaration> | undefined): { instance
   return { instanceId, user: 'a user' };
 }
 
-function locationOf(properties: unknown, where: string): DeclarationLocation {
-  const location = (properties as Partial<RosterStageResourceProperties> | undefined)?.Declarations;
-  if (typeof location?.Bucket !== 'string' || typeof location?.Key !== 'string' || !location.Bucket || !location.Key) {
-    throw new DeclarationError(`${where}.Declarations must name the declaration file's Bucket and Key`);
-  }
-  return location;
-}
-
-function serviceTimeoutOf(event: CloudFormationCustomResourceEvent): number {
-  const value = Number((event.ResourceProperties as { ServiceTimeout?: unknown }).ServiceTimeout);
+function serviceTimeoutOf(properties: Partial<RosterStageResourceProperties> | undefined): number {
+  const value = Number(properties?.ServiceTimeout);
   return Number.isFinite(value) && value > 0 ? Math.min(value, DEFAULT_SERVICE_TIMEOUT_S) : DEFAULT_SERVICE_TIMEOUT_S;
 }
 
-/** The event as the next invocation needs it: the stage's user lists are dropped, to keep it small. */
-function withoutUserList(event: CloudFormationCustomResourceEvent): CloudFormationCustomResourceEvent {
-  const strip = (properties: unknown) => {
-    const { Users: _users, ...rest } = (properties ?? {}) as Record<string, unknown>;
-    return rest;
-  };
-  return {
-    ...event,
-    ResourceProperties: strip(event.ResourceProperties),
-    ...('OldResourceProperties' in event ? { OldResourceProperties: strip(event.OldResourceProperties) } : {}),
-  } as CloudFormationCustomResourceEvent;
-}
-
-type Outcome = Pick<CloudFormationAnswer, 'Status' | 'Reason' | 'PhysicalResourceId' | 'Data' | 'NoEcho'>;
-
 /** A stage's physical ID: its logical ID, kept across updates (a new one would read as a replacement). */
-function physicalIdOf(event: CloudFormationCustomResourceEvent): string {
-  return 'PhysicalResourceId' in event && event.PhysicalResourceId ? event.PhysicalResourceId : `connect-user-roster-${event.LogicalResourceId}`;
+function physicalIdOf(stage: StageEvent): string {
+  return stage.PhysicalResourceId || `connect-user-roster-${stage.LogicalResourceId}`;
 }
 
-function failed(event: CloudFormationCustomResourceEvent, reason: string): Outcome {
-  return { Status: 'FAILED', Reason: reason, PhysicalResourceId: physicalIdOf(event) };
+function failed(stage: StageEvent, reason: string): Outcome {
+  return { Status: 'FAILED', Reason: reason, PhysicalResourceId: physicalIdOf(stage) };
 }
 
-async function answer(event: CloudFormationCustomResourceEvent, outcome: Outcome, invocationEnd: number): Promise<void> {
-  const delivery = await sendAnswer(
-    event.ResponseURL,
-    { ...outcome, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId },
-    { deadline: invocationEnd - 200 },
-  );
-  log(delivery.delivered ? 'info' : 'error', delivery.delivered ? 'answered CloudFormation' : 'could not deliver the answer', {
-    requestType: event.RequestType,
-    logicalId: event.LogicalResourceId,
-    status: outcome.Status,
-    answerAttempts: delivery.attempts,
-  });
+/** Requests sent and throttled by operation, as flat log fields. */
+function flattenStats(stats: Record<string, { sent: number; throttled: number }>): Record<string, number> {
+  const fields: Record<string, number> = {};
+  for (const [operation, counts] of Object.entries(stats)) {
+    fields[`${operation}Sent`] = counts.sent;
+    if (counts.throttled) fields[`${operation}Throttled`] = counts.throttled;
+  }
+  return fields;
 }
 
 /** Byte budget of a stage's Reason: CloudFormation keeps 4 KiB of an answer, with its other fields. */

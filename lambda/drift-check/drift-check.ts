@@ -12,7 +12,7 @@ import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from 
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { DRIFT_METRICS } from '../../lib/drift-metrics';
-import { containsDynamicReference, IdentityManagementType } from '../../lib/identity-rules';
+import { containsDynamicReference } from '../../lib/identity-rules';
 import { RESOURCE_TYPE } from '../../lib/resource-properties';
 import { bareInstanceId, DeclarationLocation, ROSTER_STAGE_RESOURCE_TYPE, RosterDeclaration, userKey } from '../../lib/roster-declarations';
 import { connectClient } from '../../core/connect-clients';
@@ -55,7 +55,6 @@ export interface DriftContinuation {
   readonly done: DoneRanges;
   readonly counts: DriftCounts;
   readonly pacer: Record<string, PacerState>;
-  readonly identityManagementTypes: Record<string, IdentityManagementType>;
 }
 
 /** Counts of a check, in all. */
@@ -89,7 +88,7 @@ export function isDriftCheck(payload: unknown): payload is DriftCheckRequest | D
 
 const CONCURRENCY = 64;
 /** How long a stack status read before a write stays good. */
-const STATUS_FRESH_MS = 2_000;
+const STATUS_FRESH_MS = 1_000;
 /** Without a schedule, how long an on-demand check may go on. */
 const ON_DEMAND_LIMIT_MS = 3_600_000;
 
@@ -181,7 +180,6 @@ export async function checkDrift(payload: DriftCheckRequest | DriftContinuation,
     clock: systemClock,
     signal: controller.signal,
     client: connectClient,
-    knownTypes: continuation?.identityManagementTypes,
   });
   const done = await runPool(work, continuation?.done ?? [], CONCURRENCY, () => Date.now() < window.stopStartingAt && !controller.signal.aborted, async (declaration) => {
     // A refused write (a deploy started) rejects, and leaves the user not done.
@@ -216,7 +214,6 @@ export async function checkDrift(payload: DriftCheckRequest | DriftContinuation,
     done,
     counts,
     pacer: pacer.state(),
-    identityManagementTypes: sync.learntTypes,
   };
   if (await handOver(next, window.endsAt)) return finish('continuing');
   return finish('stopped', `could not continue in a new invocation; ${remaining} of ${work.length} users were left unchecked`);

@@ -9,6 +9,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { log } from '../../core/log';
 import { sleep } from '../../core/retry';
+import { DEFAULT_FRESH_READ_MS } from '../../core/user-sync';
 
 /** Positions in a work list that are done, as [start, end) ranges. */
 export type DoneRanges = [number, number][];
@@ -40,6 +41,17 @@ export function invocationWindow(context: Pick<Context, 'getRemainingTimeInMilli
   const finalAt = Math.min(endsAt, mustEndBy) - Math.min(FINAL_RESERVE_MS, (endsAt - startedAt) / 6);
   const stopStartingAt = finalAt - Math.min(DRAIN_RESERVE_MS, (finalAt - startedAt) / 3);
   return { startedAt, endsAt, finalAt, stopStartingAt };
+}
+
+/**
+ * Timings that scale with the Lambda's timeout (15 minutes in AWS), so that a time-scaled test keeps
+ * their proportions: how long a lease on a unit of work holds without being renewed (a crashed holder's
+ * work is free again after it), how often its holder renews it, and how old the confirmation that the
+ * work is still the invocation's, and the read a write is merged with, may be when a write is sent.
+ */
+export function invocationTimings(lambdaTimeoutMs: number): { leaseMs: number; renewEveryMs: number; freshMs: number } {
+  const leaseMs = Math.min(45_000, lambdaTimeoutMs / 20);
+  return { leaseMs, renewEveryMs: leaseMs / 3, freshMs: Math.min(DEFAULT_FRESH_READ_MS, lambdaTimeoutMs / 900) };
 }
 
 /** Whether enough time is left before `deadline` for another invocation to get something done. */
@@ -90,19 +102,31 @@ export function countDone(ranges: DoneRanges): number {
 
 let lambdaClient: LambdaClient | undefined;
 
-/** Invokes this function again, asynchronously, with `payload`. Resolves to whether Lambda took it. */
+/** Time kept, after the last hand-over attempt, to answer CloudFormation if the hand-over failed. */
+const ANSWER_AFTER_HAND_OVER_MS = 3_000;
+/** The longest one Invoke may take: an Invoke that never answers must not eat the reserve. */
+const INVOKE_TIMEOUT_MS = 2_000;
+
+/**
+ * Invokes this function again, asynchronously, with `payload`. Resolves to whether Lambda said it took
+ * it. Every attempt has a time-out, and the attempts end early enough before `invocationEnd` to answer
+ * CloudFormation after them. An attempt whose answer is lost may still have reached Lambda: the ledger,
+ * not this answer, decides who works next.
+ */
 export async function handOver(payload: unknown, invocationEnd: number): Promise<boolean> {
   const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
   if (!functionName) return false;
-  lambdaClient ??= new LambdaClient({ region: process.env.AWS_REGION, maxAttempts: 1 });
+  lambdaClient ??= new LambdaClient({ region: process.env.AWS_REGION, maxAttempts: 1, requestHandler: { connectionTimeout: 1_000, requestTimeout: INVOKE_TIMEOUT_MS } });
   const body = Buffer.from(JSON.stringify(payload));
-  for (let attempt = 1; attempt <= 4 && Date.now() < invocationEnd - 1_000; attempt++) {
+  const lastStart = invocationEnd - ANSWER_AFTER_HAND_OVER_MS;
+  for (let attempt = 1; attempt <= 4 && Date.now() < lastStart; attempt++) {
     try {
-      await lambdaClient.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: body }));
+      const timeout = Math.max(100, Math.min(INVOKE_TIMEOUT_MS, lastStart - Date.now()));
+      await lambdaClient.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: body }), { abortSignal: AbortSignal.timeout(timeout) });
       return true;
     } catch (error) {
       log('warn', 'hand-over attempt failed', { attempt, errorName: error instanceof Error ? error.name : typeof error });
-      await sleep(Math.min(250 * 2 ** attempt, Math.max(0, invocationEnd - 1_000 - Date.now())));
+      await sleep(Math.min(250 * 2 ** attempt, Math.max(0, lastStart - Date.now())));
     }
   }
   return false;

@@ -93,3 +93,27 @@ describe('ConnectUserIdentityProvider.configure', () => {
     expect(providerLogGroup(other).DeletionPolicy).toBe('Retain');
   });
 });
+
+describe('ConnectUserIdentityProvider.configure: the work ledger', () => {
+  /** The provider's ledger table in a stack's template. */
+  function ledger(stack: Stack): Record<string, any> {
+    const tables = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'));
+    expect(tables).toHaveLength(1);
+    return tables[0];
+  }
+
+  test('is deleted with the stack by default, whatever the log group does', () => {
+    const stack = newStack();
+    declareUser(stack);
+    ConnectUserIdentityProvider.configure(stack, { logRetention: logs.RetentionDays.ONE_MONTH });
+    expect(ledger(stack).DeletionPolicy).toBe('Delete');
+  });
+
+  test('follows a removal policy given to the stack, as the log groups do', () => {
+    const stack = newStack();
+    declareUser(stack);
+    ConnectUserIdentityProvider.configure(stack, { removalPolicy: RemovalPolicy.RETAIN });
+    expect(ledger(stack)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(providerLogGroup(stack).DeletionPolicy).toBe('Retain');
+  });
+});

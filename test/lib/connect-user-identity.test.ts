@@ -80,13 +80,25 @@ describe('permissions', () => {
     return roles[0].Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
   };
 
-  test('the role may call only the Connect actions the handler uses, and write only its own logs', () => {
+  test('the role may call only the Connect actions the handler uses, write only its own logs, and keep only its own ledger', () => {
     const template = Template.fromStack(stackWithUsers(2));
     const statements = connectStatements(template);
     const actions = statements.flatMap((statement: any) => [statement.Action].flat()).sort();
-    expect(actions).toEqual(['connect:DescribeInstance', 'connect:DescribeUser', 'connect:UpdateUserIdentityInfo', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(actions).toEqual([
+      'cloudformation:DescribeStackResource',
+      'connect:DescribeInstance',
+      'connect:DescribeUser',
+      'connect:UpdateUserIdentityInfo',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
     const logs = statements.find((statement: any) => statement.Sid === 'WriteOwnLogs');
     expect(logs.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/LogGroup/), 'Arn'] });
+    // The ledger: its own table, and whether CloudFormation waits on a resource of its own stack
+    expect(statements.find((statement: any) => statement.Sid === 'CurrentWorkLedger').Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Ledger/), 'Arn'] });
+    expect(statements.find((statement: any) => statement.Sid === 'CloudFormationWaits').Resource).toEqual({ Ref: 'AWS::StackId' });
     // No managed policy such as AWSLambdaBasicExecutionRole
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     template.resourceCountIs('AWS::IAM::Policy', 0);

@@ -61,7 +61,7 @@ describe('CloudFormation and IAM limits', () => {
     const template = Template.fromStack(stackWithUsers(400));
     const json = template.toJSON();
     expect(Object.keys(json.Resources).length).toBeLessThan(500);
-    expect(Object.keys(json.Resources).length).toBe(400 + 3); // one per user, plus the function, its role and its log group
+    expect(Object.keys(json.Resources).length).toBe(400 + 5); // one per user, plus the function, its role, its log group, its async settings and the ledger
     template.resourceCountIs(RESOURCE_TYPE, 400);
     expect(Buffer.byteLength(JSON.stringify(json))).toBeLessThan(1_000_000);
     expect(rolePolicySize(template)).toBeLessThan(ROLE_POLICY_SIZE_LIMIT);

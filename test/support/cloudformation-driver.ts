@@ -35,6 +35,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { CloudFormationEmulator } from './cloudformation-emulator';
+import { LedgerEmulator } from './ledger-emulator';
 import { closeNow } from './local-server';
 import * as path from 'node:path';
 import { format } from 'node:util';
@@ -167,6 +169,13 @@ export interface CloudFormationDriverOptions {
    * invocation rejects with a {@link LoadTimeoutError}. @default 120_000
    */
   readonly loadTimeoutMs?: number;
+  /**
+   * CloudFormation's read API, told of every event the driver builds and every answer it takes, so that
+   * DescribeStackResource says which request a resource waits for. @default - one of the driver's own
+   */
+  readonly cloudFormation?: CloudFormationEmulator;
+  /** The stack's work ledger table. @default - one of the driver's own */
+  readonly ledger?: LedgerEmulator;
 }
 
 export interface InvokeOptions {
@@ -174,6 +183,8 @@ export interface InvokeOptions {
   readonly mode?: InvocationMode;
   /** The Lambda timeout for this invocation. @default the driver's */
   readonly timeoutMs?: number;
+  /** Kills an isolated invocation's process this long after it starts, as a crash (out of memory, say) would. */
+  readonly crashAfterMs?: number;
 }
 
 export type Properties = Record<string, unknown>;
@@ -189,6 +200,8 @@ export interface PrepareOptions {
   readonly preload?: string[];
   /** JavaScript run in the process before anything is loaded, with `require` in scope. @default - none */
   readonly setup?: string;
+  /** Kills the process this long after the handler is invoked, as a crash would. @default - never */
+  readonly crashAfterMs?: number;
 }
 
 /** An isolated invocation whose handler is loaded, waiting to be released (see {@link CloudFormationDriver.prepare}). */
@@ -218,17 +231,24 @@ export class CloudFormationDriver {
   private readonly loading: Gate;
   private stopped = false;
   private inProcessHandler?: (event: unknown, context: unknown) => Promise<void>;
+  /** CloudFormation's read API and the ledger table the handler reaches; started and stopped here when the driver owns them. */
+  readonly cloudFormation: CloudFormationEmulator;
+  readonly ledger: LedgerEmulator;
 
   constructor(options: CloudFormationDriverOptions) {
     this.options = options;
+    this.cloudFormation = options.cloudFormation ?? new CloudFormationEmulator();
+    this.ledger = options.ledger ?? new LedgerEmulator();
     this.loading = new Gate(options.maxLoading ?? 2 * availableParallelism());
     this.stackName = options.stackName ?? 'ConnectUserIdentityE2E';
     this.stackId = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${this.stackName}/${randomUUID()}`;
     this.serviceToken = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.stackName}-ConnectUserIdentityHandler`;
   }
 
-  /** Starts the ResponseURL endpoint on 127.0.0.1. */
+  /** Starts the ResponseURL endpoint on 127.0.0.1 (and CloudFormation's read API and the ledger, when the driver owns them). */
   async start(): Promise<void> {
+    if (!this.options.cloudFormation) await this.cloudFormation.start();
+    if (!this.options.ledger) await this.ledger.start();
     const server = http.createServer((request, response) => this.record(request, response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
@@ -240,9 +260,16 @@ export class CloudFormationDriver {
     this.stopped = true;
     for (const child of this.children) child.kill('SIGKILL');
     const server = this.server;
+    if (!this.options.cloudFormation) await this.cloudFormation.stop();
+    if (!this.options.ledger) await this.ledger.stop();
     if (!server) return;
     this.server = undefined;
     await closeNow(server);
+  }
+
+  /** CloudFormation stops waiting for an event's answer (its ServiceTimeout passed): the resource failed. */
+  giveUp(event: CloudFormationCustomResourceEvent): void {
+    this.cloudFormation.eventSettled(event.StackId, event.LogicalResourceId, event.RequestId, 'FAILED');
   }
 
   /** Answers the next `count` PUTs with `status` instead of accepting them. */
@@ -253,7 +280,7 @@ export class CloudFormationDriver {
   // ---- events ----
 
   createEvent(logicalId: string, properties: Properties): CloudFormationCustomResourceCreateEvent {
-    return { RequestType: 'Create', ...this.common(logicalId, properties) };
+    return this.sent({ RequestType: 'Create', ...this.common(logicalId, properties) });
   }
 
   updateEvent(
@@ -262,16 +289,22 @@ export class CloudFormationDriver {
     properties: Properties,
     oldProperties: Properties,
   ): CloudFormationCustomResourceUpdateEvent {
-    return {
+    return this.sent({
       RequestType: 'Update',
       ...this.common(logicalId, properties),
       PhysicalResourceId: physicalResourceId,
       OldResourceProperties: { ServiceToken: this.serviceToken, ...oldProperties },
-    };
+    });
   }
 
   deleteEvent(logicalId: string, physicalResourceId: string, properties: Properties): CloudFormationCustomResourceDeleteEvent {
-    return { RequestType: 'Delete', ...this.common(logicalId, properties), PhysicalResourceId: physicalResourceId };
+    return this.sent({ RequestType: 'Delete', ...this.common(logicalId, properties), PhysicalResourceId: physicalResourceId });
+  }
+
+  /** A new event is the one its resource now waits for, as CloudFormation sends one at a time per resource. */
+  private sent<E extends CloudFormationCustomResourceEvent>(event: E): E {
+    this.cloudFormation.eventSent(event.StackId, event.LogicalResourceId, event.RequestType, event.RequestId);
+    return event;
   }
 
   private common(logicalId: string, properties: Properties) {
@@ -316,7 +349,9 @@ export class CloudFormationDriver {
       } catch {
         body = undefined;
       }
-      this.puts.push({ requestId: key.split('|').pop() ?? '', contentType, raw, body, status, receivedAt: Date.now() });
+      const [stackId, logicalId, requestId] = key.split('|');
+      this.puts.push({ requestId: requestId ?? '', contentType, raw, body, status, receivedAt: Date.now() });
+      if (status === 200 && (body?.Status === 'SUCCESS' || body?.Status === 'FAILED')) this.cloudFormation.eventSettled(stackId, logicalId, requestId, body.Status);
       response.writeHead(status, { 'content-type': 'application/xml' });
       response.end(status === 200 ? '' : `<Error><Code>${status === 403 ? 'SignatureDoesNotMatch' : 'InternalError'}</Code></Error>`);
     });
@@ -328,7 +363,7 @@ export class CloudFormationDriver {
   async invoke(event: CloudFormationCustomResourceEvent, options: InvokeOptions = {}): Promise<Invocation> {
     const mode = options.mode ?? 'isolated';
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000;
-    const run = mode === 'isolated' ? this.invokeIsolated(event, timeoutMs) : this.invokeInProcess(event, timeoutMs);
+    const run = mode === 'isolated' ? this.invokeIsolated(event, timeoutMs, options.crashAfterMs) : this.invokeInProcess(event, timeoutMs);
     const result = await run;
     const puts = this.puts.filter((put) => put.requestId === event.RequestId);
     return { event, mode, ...result, puts, answer: puts.find((put) => put.status === 200)?.body };
@@ -346,6 +381,8 @@ export class CloudFormationDriver {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
       LAMBDA_TASK_ROOT: path.dirname(this.options.handlerPath),
+      AWS_ENDPOINT_URL_CLOUDFORMATION: this.cloudFormation.endpoint,
+      ...this.ledger.environment(),
       // No shared config or credentials files: the handler gets only what it is given.
       AWS_CONFIG_FILE: path.join(path.dirname(this.options.handlerPath), '.no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(path.dirname(this.options.handlerPath), '.no-aws-credentials'),
@@ -396,8 +433,8 @@ export class CloudFormationDriver {
   }
 
   /** A plain isolated invocation: a prepared container, released as soon as it is loaded. */
-  private async invokeIsolated(event: CloudFormationCustomResourceEvent, timeoutMs: number): Promise<InvocationRun> {
-    const prepared = await this.prepare(event, { timeoutMs });
+  private async invokeIsolated(event: CloudFormationCustomResourceEvent, timeoutMs: number, crashAfterMs?: number): Promise<InvocationRun> {
+    const prepared = await this.prepare(event, { timeoutMs, crashAfterMs });
     const { outcome, error, stdout, stderr, output, durationMs, result } = await prepared.release();
     return { outcome, error, stdout, stderr, output, durationMs, result };
   }
@@ -436,8 +473,9 @@ export class CloudFormationDriver {
       });
     }
     // Why the process ended, when the driver ended it.
-    let killedFor: 'load timeout' | 'silence' | undefined;
-    const kill = (why: 'load timeout' | 'silence') => {
+    let killedFor: 'load timeout' | 'silence' | 'crash' | undefined;
+    let crashTimer: NodeJS.Timeout | undefined;
+    const kill = (why: 'load timeout' | 'silence' | 'crash') => {
       killedFor = why;
       child.kill('SIGKILL');
     };
@@ -461,6 +499,7 @@ export class CloudFormationDriver {
       } else if (message.type === 'started') {
         startedAt = Date.now();
         timer = setTimeout(() => kill('silence'), this.hardTimeout(timeoutMs));
+        if (options.crashAfterMs !== undefined) crashTimer = setTimeout(() => kill('crash'), options.crashAfterMs);
       } else {
         finished = { outcome: message.outcome, error: message.error, durationMs: message.durationMs, result: message.result };
       }
@@ -469,6 +508,7 @@ export class CloudFormationDriver {
     const run = new Promise<InvocationRun>((resolve, reject) => {
       child.on('close', (code, signal) => {
         clearTimeout(timer);
+        clearTimeout(crashTimer);
         this.children.delete(child);
         if (killedFor === 'load timeout') {
           const error = new LoadTimeoutError(event, loadTimeoutMs, streams.output);
@@ -478,7 +518,7 @@ export class CloudFormationDriver {
         settleLoad();
         if (killedFor === 'silence') return reject(new SilenceError(event, this.hardTimeout(timeoutMs), streams.output, this.putsFor(event)));
         if (finished) return resolve({ ...finished, ...streams });
-        const how = signal ?? `code ${code}`;
+        const how = killedFor === 'crash' ? 'a crash the test caused' : (signal ?? `code ${code}`);
         const detail = channelError ? ` (the driver's channel to it failed with ${channelError.message})` : '';
         resolve({
           outcome: 'crashed',

@@ -1,8 +1,11 @@
 /**
- * CloudFormation's read API for end-to-end tests of the drift check: DescribeStacks and GetTemplate
- * of one stack, over the AWS Query protocol the SDK speaks to CloudFormation (form-encoded requests,
- * XML answers). The stack deployer sets the stack's status and template as a deploy goes, so that a
- * check sees what it would see in the middle of a real deploy or rollback.
+ * CloudFormation's read API for end-to-end tests: DescribeStacks and GetTemplate of one stack, and
+ * DescribeStackResource of its resources, over the AWS Query protocol the SDK speaks to CloudFormation
+ * (form-encoded requests, XML answers). The stack deployer sets the stack's status and template as a
+ * deploy goes, so that a drift check sees what it would see in the middle of a real deploy or rollback.
+ * A resource's status follows the events CloudFormation sends it, as the driver reports them: a
+ * resource waits (`<TYPE>_IN_PROGRESS`) for the answer to its latest event, and is COMPLETE or FAILED once
+ * that answer came (or CloudFormation gave up waiting), whatever arrives for older events.
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
@@ -19,10 +22,39 @@ export interface EmulatedStack {
   updatedAt?: Date;
 }
 
+/** A resource of a stack as CloudFormation tracks it: the latest request it sent, and where it stands. */
+export interface EmulatedResource {
+  readonly requestId: string;
+  readonly requestType: string;
+  status: string;
+  /** When the status was set (epoch ms): DescribeStackResource's LastUpdatedTimestamp. */
+  since: number;
+}
+
 export class CloudFormationEmulator extends LocalService {
   /** Every action received, in order. */
   readonly requests: { action: string; status: number }[] = [];
   private stack?: EmulatedStack;
+  private readonly resources = new Map<string, EmulatedResource>();
+
+  /** CloudFormation sends an event to a resource: the resource now waits for its answer. */
+  eventSent(stackId: string, logicalId: string, requestType: string, requestId: string): void {
+    this.resources.set(`${stackId}|${logicalId}`, { requestId, requestType, status: `${requestType.toUpperCase()}_IN_PROGRESS`, since: Date.now() });
+  }
+
+  /** CloudFormation took an answer to an event (ignored unless it is the resource's latest), or gave up waiting (`FAILED`). */
+  eventSettled(stackId: string, logicalId: string, requestId: string, status: 'SUCCESS' | 'FAILED'): void {
+    const resource = this.resources.get(`${stackId}|${logicalId}`);
+    if (!resource || resource.requestId !== requestId || !resource.status.endsWith('_IN_PROGRESS')) return;
+    resource.status = `${resource.requestType.toUpperCase()}_${status === 'SUCCESS' ? 'COMPLETE' : 'FAILED'}`;
+    resource.since = Date.now();
+  }
+
+  /** A resource as CloudFormation tracks it now. */
+  resource(stackId: string, logicalId: string): EmulatedResource | undefined {
+    const resource = this.resources.get(`${stackId}|${logicalId}`);
+    return resource && { ...resource };
+  }
 
   /** Sets the stack's status, and its template when given (a new template marks an update). */
   setStack(stackId: string, status: string, templateBody?: string): void {
@@ -54,10 +86,23 @@ export class CloudFormationEmulator extends LocalService {
       const error = (status: number, code: string, message: string) =>
         reply(status, `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${escape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
       if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return error(403, 'AccessDenied', 'not signed');
+      const metadata = `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>`;
+      if (action === 'DescribeStackResource') {
+        const stackName = form.get('StackName') ?? '';
+        const logicalId = form.get('LogicalResourceId') ?? '';
+        const resource = this.resources.get(`${stackName}|${logicalId}`);
+        if (!resource) return error(400, 'ValidationError', `Resource ${logicalId} does not exist for stack ${stackName}`);
+        return reply(
+          200,
+          `<DescribeStackResourceResponse><DescribeStackResourceResult><StackResourceDetail>` +
+            `<StackId>${escape(stackName)}</StackId><LogicalResourceId>${escape(logicalId)}</LogicalResourceId>` +
+            `<ResourceStatus>${resource.status}</ResourceStatus><LastUpdatedTimestamp>${new Date(resource.since).toISOString()}</LastUpdatedTimestamp>` +
+            `</StackResourceDetail></DescribeStackResourceResult>${metadata}</DescribeStackResourceResponse>`,
+        );
+      }
       const stack = this.stack;
       const name = form.get('StackName');
       if (!stack || (name !== stack.stackId && name !== stack.stackName)) return error(400, 'ValidationError', 'Stack does not exist');
-      const metadata = `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>`;
       switch (action) {
         case 'DescribeStacks':
           return reply(

@@ -10,11 +10,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadRoster, Roster } from '../../lib';
+import { bareInstanceId } from '../../lib/roster-declarations';
 import { IdentityRecord } from '../../lib/identity-rules';
 import { CloudFormationDriver, handlerAssetFromAssembly, Invocation } from './cloudformation-driver';
 import { CloudFormationEmulator } from './cloudformation-emulator';
 import { ACCOUNT, CONNECT_DEFAULT_QUOTAS, CONNECT_OPERATIONS, ConnectEmulator, ConnectOperation, EmulatedUser, RateLimit, REGION, scaledQuotas } from './connect-emulator';
-import { LambdaEmulator } from './lambda-emulator';
+import { AsyncInvokeSettings, LAMBDA_DEFAULT_ASYNC_SETTINGS, LambdaEmulator } from './lambda-emulator';
+import { LedgerEmulator } from './ledger-emulator';
 import { findLeaks, Leak, secretsOfEvent } from './personal-data';
 import { S3Emulator } from './s3-emulator';
 import { DeployResult, StackDeployer, StackSource } from './stack-deployer';
@@ -45,12 +47,20 @@ export interface RosterWorldOptions {
   readonly stackName?: string;
   /** Values of the template's parameters (secrets too: none may leak). */
   readonly parameters?: Record<string, string>;
+  /**
+   * How unkind Lambda's delivery is (copies of every event a random time later, in AWS time, divided by the
+   * time scale): for CloudFormation's events, hand-overs and drift checks alike. @default no copies
+   */
+  readonly duplicates?: { readonly share: number; readonly delayMs: readonly [number, number] };
+  /** The handler's Lambda timeout, before scaling. @default 900 s, the handler's */
+  readonly lambdaTimeoutMs?: number;
 }
 
 export class RosterWorld {
   readonly connect = new ConnectEmulator();
   readonly s3 = new S3Emulator();
   readonly cloudFormation = new CloudFormationEmulator();
+  readonly ledger = new LedgerEmulator();
   readonly lambda: LambdaEmulator;
   driver!: CloudFormationDriver;
   /** Drivers of the stack's drift check functions, by whether they correct. */
@@ -61,6 +71,8 @@ export class RosterWorld {
   readonly stackName: string;
   /** Every identity value and username of the rosters and of Connect's users: none may leak. */
   readonly secrets = new Set<string>();
+  /** Each function's asynchronous-invocation settings, as the first synthesized template gives them. */
+  private readonly asyncSettings = new Map<string, AsyncInvokeSettings>();
   private readonly workDir = mkdtempSync(path.join(tmpdir(), 'connect-roster-e2e-'));
   private versions = 0;
 
@@ -70,6 +82,8 @@ export class RosterWorld {
     this.lambda = new LambdaEmulator(
       (functionName) => [this.driver, ...this.checkDrivers.values()].find((driver) => driver?.functionName === functionName),
       () => this.deployer.lambdaTimeoutMs,
+      (functionName) => this.asyncSettings.get(functionName) ?? LAMBDA_DEFAULT_ASYNC_SETTINGS,
+      { timeScale: options.timeScale, duplicates: options.duplicates },
     );
   }
 
@@ -159,8 +173,10 @@ export class RosterWorld {
       driver = new CloudFormationDriver({
         handlerPath: this.handlerPath,
         handlerExport: 'checkDrift',
-        functionName: `${this.stackName}-DriftCheck${options.correct ? 'Correcting' : ''}`,
+        functionName: this.checkFunctionName(options.correct),
         stackName: this.stackName,
+        cloudFormation: this.cloudFormation,
+        ledger: this.ledger,
         environment: {
           ...this.environment(),
           STACK_ID: this.driver.stackId,
@@ -174,16 +190,61 @@ export class RosterWorld {
     return driver.invoke((options.payload ?? { action: 'check-drift' }) as never, { mode: 'isolated', timeoutMs: this.deployer.lambdaTimeoutMs });
   }
 
+  /**
+   * The writes to Connect (since `since`) that sent what no current declaration holds: a write is current
+   * when, at the moment Connect received it, a roster stage's event was in progress (sent, not yet answered)
+   * whose declaration file declares that user with exactly the values the write sent for the declared
+   * fields. Empty when every write followed the declaration CloudFormation was deploying at the time.
+   */
+  staleWrites(results: readonly DeployResult[], since = 0): string[] {
+    const windows: { from: number; to: number; declared: Map<string, Record<string, string>> }[] = [];
+    for (const op of results.flatMap((result) => result.operations)) {
+      if (op.resourceType !== 'Custom::ConnectUserRoster' || op.requestType === 'Delete') continue;
+      const location = (op.event.ResourceProperties as unknown as { Declarations: { Bucket: string; Key: string } }).Declarations;
+      const document = JSON.parse(this.s3.get(location.Bucket, location.Key)!.toString('utf8')) as { declarations: RosterFileEntry[] };
+      const declared = new Map(document.declarations.filter((each) => each.UserId).map((each) => [`${bareInstanceId(each.InstanceId)}/${each.UserId}`, each.IdentityInfo]));
+      const answeredAt = this.driver.puts.find((put) => put.requestId === op.event.RequestId && put.status === 200)?.receivedAt ?? op.endedAt;
+      windows.push({ from: op.startedAt, to: answeredAt, declared });
+    }
+    const stale: string[] = [];
+    for (const write of this.connect.requestsFor('UpdateUserIdentityInfo')) {
+      if (write.receivedAt < since) continue;
+      const [, , instance, user] = write.path.split('/');
+      const sent = (write.body as { IdentityInfo?: Record<string, string> } | undefined)?.IdentityInfo ?? {};
+      const current = windows.some((window) => {
+        const declared = window.declared.get(`${instance}/${user}`);
+        return write.receivedAt >= window.from && write.receivedAt <= window.to && declared !== undefined && Object.entries(declared).every(([field, value]) => sent[field] === value);
+      });
+      if (!current) stale.push(`a write of user ${user} at ${new Date(write.receivedAt).toISOString()} sent what no declaration in progress then held`);
+    }
+    return stale;
+  }
+
+  /**
+   * The events of the deploys whose answers disagree: CloudFormation took more than one answer (every
+   * PUT answered 200) with a different status, reason or physical ID. Empty when each event got one answer,
+   * or answers that agree.
+   */
+  disagreeingAnswers(results: readonly DeployResult[]): string[] {
+    return results
+      .flatMap((result) => result.operations)
+      .filter((op) => {
+        const bodies = this.driver.puts.filter((put) => put.requestId === op.event.RequestId && put.status === 200).map((put) => JSON.stringify([put.body?.Status, put.body?.Reason, put.body?.PhysicalResourceId]));
+        return new Set(bodies).size > 1;
+      })
+      .map((op) => `${op.requestType} of ${op.logicalId}${op.rollback ? ' (rollback)' : ''}`);
+  }
+
   async stop(): Promise<void> {
     await this.lambda.settled();
     await this.driver?.stop();
     for (const driver of this.checkDrivers.values()) await driver.stop();
-    await Promise.all([this.connect.stop(), this.s3.stop(), this.lambda.stop(), this.cloudFormation.stop()]);
+    await Promise.all([this.connect.stop(), this.s3.stop(), this.lambda.stop(), this.cloudFormation.stop(), this.ledger.stop()]);
     rmSync(this.workDir, { recursive: true, force: true });
   }
 
   private async startOn(source: StackSource): Promise<void> {
-    await Promise.all([this.connect.start(), this.s3.start(), this.lambda.start(), this.cloudFormation.start()]);
+    await Promise.all([this.connect.start(), this.s3.start(), this.lambda.start(), this.cloudFormation.start(), this.ledger.start()]);
     // The handler serves both resource types; find it through whichever the first version declares.
     const template = readFileSync(path.join(source.cloudAssemblyDir, `${source.stackName}.template.json`), 'utf8');
     const handler = handlerAssetFromAssembly(source.cloudAssemblyDir, source.stackName, template.includes('"Custom::ConnectUserRoster"') ? 'Custom::ConnectUserRoster' : 'Custom::ConnectUserIdentity');
@@ -192,9 +253,29 @@ export class RosterWorld {
       handlerPath: handler.entry,
       environment: this.environment(),
       stackName: this.stackName,
+      cloudFormation: this.cloudFormation,
+      ledger: this.ledger,
     });
     await this.driver.start();
-    this.deployer = new StackDeployer({ driver: this.driver, s3: this.s3, cloudFormation: this.cloudFormation, account: ACCOUNT, region: REGION, timeScale: this.options.timeScale, parameters: this.options.parameters });
+    const resources = JSON.parse(template).Resources as Record<string, { Type: string; Properties?: Record<string, any> }>;
+    this.asyncSettings.set(this.driver.functionName, asyncSettingsOf(resources, handler.functionLogicalId));
+    const check = Object.entries(resources).find(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties?.Handler === 'index.checkDrift');
+    if (check) for (const correct of [false, true]) this.asyncSettings.set(this.checkFunctionName(correct), asyncSettingsOf(resources, check[0]));
+    this.deployer = new StackDeployer({
+      driver: this.driver,
+      s3: this.s3,
+      cloudFormation: this.cloudFormation,
+      lambda: this.lambda,
+      account: ACCOUNT,
+      region: REGION,
+      timeScale: this.options.timeScale,
+      lambdaTimeoutMs: this.options.lambdaTimeoutMs,
+      parameters: this.options.parameters,
+    });
+  }
+
+  private checkFunctionName(correct: boolean): string {
+    return `${this.stackName}-DriftCheck${correct ? 'Correcting' : ''}`;
   }
 
   /** What every function of the stack runs with: the emulators' endpoints and dummy credentials. */
@@ -204,6 +285,16 @@ export class RosterWorld {
       AWS_ENDPOINT_URL_S3: this.s3.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: this.lambda.endpoint,
       AWS_ENDPOINT_URL_CLOUDFORMATION: this.cloudFormation.endpoint,
+      ...this.ledger.environment(),
     };
   }
+}
+
+/** A function's asynchronous-invocation settings, from the template's EventInvokeConfig (Lambda's defaults without one). */
+function asyncSettingsOf(resources: Record<string, { Type: string; Properties?: Record<string, any> }>, functionLogicalId: string): AsyncInvokeSettings {
+  const config = Object.values(resources).find((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig' && resource.Properties?.FunctionName?.Ref === functionLogicalId);
+  return {
+    retryAttempts: config?.Properties?.MaximumRetryAttempts ?? LAMBDA_DEFAULT_ASYNC_SETTINGS.retryAttempts,
+    maxEventAgeSeconds: config?.Properties?.MaximumEventAgeInSeconds ?? LAMBDA_DEFAULT_ASYNC_SETTINGS.maxEventAgeSeconds,
+  };
 }

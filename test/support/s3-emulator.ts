@@ -25,6 +25,11 @@ export class S3Emulator extends LocalService {
     this.objects.set(`${bucket}/${key}`, Buffer.from(body));
   }
 
+  /** An object's body, or undefined. */
+  get(bucket: string, key: string): Buffer | undefined {
+    return this.objects.get(`${bucket}/${key}`);
+  }
+
   has(bucket: string, key: string): boolean {
     return this.objects.has(`${bucket}/${key}`);
   }

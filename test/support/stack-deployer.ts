@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CloudFormationDriver, Invocation, RecordedPut, ResponseDocument } from './cloudformation-driver';
 import { CloudFormationEmulator } from './cloudformation-emulator';
+import type { LambdaEmulator } from './lambda-emulator';
 import { S3Emulator } from './s3-emulator';
 
 /** The resource types the handler serves. */
@@ -84,6 +85,8 @@ export interface StackDeployerOptions {
   readonly parameters?: Record<string, string>;
   /** CloudFormation's read API, kept at the stack's status and template as deploys go. */
   readonly cloudFormation?: CloudFormationEmulator;
+  /** Lambda's asynchronous queue, which CloudFormation's events go through (copies, retries). @default - straight to the driver */
+  readonly lambda?: LambdaEmulator;
 }
 
 /** One stack's deployed state, and the deploys that change it. */
@@ -221,10 +224,15 @@ export class StackDeployer {
   private async send(event: CloudFormationCustomResourceEvent, resource: DeployedResource, rollback: boolean): Promise<ResourceOperation> {
     const startedAt = Date.now();
     const waitMs = Number(resource.properties.ServiceTimeout ?? 3_600) * 1000;
-    const invocation = this.options.driver.invoke(event, { mode: 'isolated', timeoutMs: this.lambdaTimeoutMs }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    // CloudFormation invokes the function asynchronously: through Lambda's queue when there is one (copies,
+    // retries), else straight.
+    const invocation = this.options.lambda
+      ? this.options.lambda.enqueue(this.options.driver.functionName, event).ended
+      : this.options.driver.invoke(event, { mode: 'isolated', timeoutMs: this.lambdaTimeoutMs }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     const delivered = () => this.options.driver.puts.find((put) => put.requestId === event.RequestId && put.status === 200);
     while (!delivered() && Date.now() - startedAt < waitMs) await new Promise((resolve) => setTimeout(resolve, 50));
     const put = delivered();
+    if (!put) this.options.driver.giveUp(event);
     const answer: ResponseDocument =
       put?.body ??
       ({

@@ -3,12 +3,17 @@
  * neither that answer nor the log repeats what the error says, which can quote the user's record.
  */
 import { ConnectClient, DescribeInstanceCommand, DescribeUserCommand, UpdateUserIdentityInfoCommand } from '@aws-sdk/client-connect';
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambda/custom-resource/handler';
 import { CloudFormationDriver } from '../../support/cloudformation-driver';
 import { findLeaks } from '../../support/personal-data';
 
 const connect = mockClient(ConnectClient);
+// The ledger and CloudFormation: a resource being created, with no earlier work.
+const dynamo = mockClient(DynamoDBClient);
+const cloudFormation = mockClient(CloudFormationClient);
 const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
 const USER = '87654321-2222-1234-1234-111234567891';
 const HELD = { FirstName: 'Haruto', LastName: 'Nakamura', Email: 'haruto.n@example.com' };
@@ -20,10 +25,18 @@ beforeAll(async () => {
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = 'test';
   process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  process.env.LEDGER_TABLE = 'ledger';
   await driver.start();
 });
 afterAll(() => driver.stop());
-beforeEach(() => connect.reset());
+beforeEach(() => {
+  connect.reset();
+  dynamo.reset();
+  cloudFormation.reset();
+  dynamo.on(GetItemCommand).resolves({});
+  dynamo.on(PutItemCommand).resolves({});
+  cloudFormation.on(DescribeStackResourceCommand).resolves({ StackResourceDetail: { ResourceStatus: 'CREATE_IN_PROGRESS', LastUpdatedTimestamp: new Date() } as never });
+});
 afterEach(() => jest.restoreAllMocks());
 
 test('fails an unexpected error with its kind only, never its message, in the Reason and the log', async () => {
