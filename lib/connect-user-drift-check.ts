@@ -195,6 +195,15 @@ export class ConnectUserDriftCheck extends Construct {
     });
   }
 
+  /**
+   * Lets a principal run a check now (`aws lambda invoke` with `{"action":"check-drift"}`), e.g. a
+   * pipeline's role before a change window. The check reads the deployed declaration whatever it is
+   * sent, so the grant adds no way to change what is checked or written.
+   */
+  public grantRunCheck(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvoke(grantee);
+  }
+
   /** A metric of the check, summed over `period` (5 minutes unless told). */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({

@@ -8,12 +8,14 @@
  * by the handler. Entries holding a value only known at deploy time (a token or a dynamic reference,
  * which only CloudFormation can resolve) are declared one `ConnectUserIdentity` each, as before.
  */
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { userArn as userArnOf } from './connect-access-policy';
 import { ConnectUserIdentity, findPropProblems, IDENTITY_FIELD_PROPS, isDeployTimeValue } from './connect-user-identity';
 import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
 import { addDeclarationFile } from './declaration-file';
+import { RosterDashboardProps, rosterDashboard } from './deploy-dashboard';
+import { DEPLOY_PROGRESS_METRICS } from './deploy-progress-metrics';
 import { IdentityField, IdentityRecord, isUserId, parseInstanceReference } from './identity-rules';
 import {
   bareInstanceId,
@@ -198,6 +200,65 @@ export class ConnectUserRoster extends Construct {
    */
   public userArn(instanceId: string, userId: string): string | undefined {
     return this.arns.get(`${bareInstanceId(instanceId)}/${userId}`);
+  }
+
+  /**
+   * A metric of the stack's roster deploys, which the stages publish once a minute while they work
+   * (the stack's rosters together: their stages take turns). Summed over `period` (5 minutes unless told).
+   * @param metricName one of `UsersDone`, `UsersTotal`, `UsersWritten`, `UsersUnchanged`, `UsersFailed`, `ThrottledRequests`, `UsersPerSecond`
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: DEPLOY_PROGRESS_METRICS.namespace,
+      metricName,
+      dimensionsMap: { service: DEPLOY_PROGRESS_METRICS.service, StackName: Stack.of(this).stackName },
+      statistic: cloudwatch.Stats.SUM,
+      ...props,
+    });
+  }
+
+  /** Users the running deploy has done so far, all stages: rises to `metricUsersTotal()`. Maximum over `period`. */
+  public metricUsersDone(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersDone, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /** Users the running deploy goes through, all stages (on an update, those whose declaration changed). Maximum over `period`. */
+  public metricUsersTotal(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersTotal, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /** Users written, because a declared field differed. */
+  public metricUsersWritten(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersWritten, props);
+  }
+
+  /** Users read and found to match their declaration: not written. */
+  public metricUsersUnchanged(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersUnchanged, props);
+  }
+
+  /** Users that could not be applied: the stage then fails, naming each of them. */
+  public metricUsersFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersFailed, props);
+  }
+
+  /** Connect requests answered with a throttle: the pacer then slows down. */
+  public metricThrottledRequests(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.throttledRequests, props);
+  }
+
+  /** Users done per second, the deploy's current pace. Average over `period`. */
+  public metricUsersPerSecond(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersPerSecond, { statistic: cloudwatch.Stats.AVERAGE, ...props });
+  }
+
+  /**
+   * Adds a CloudWatch dashboard of the stack's roster deploys: users done of total, what became of them,
+   * pace and throttling, the stages' latest progress lines, and the drift check's results. Once per roster.
+   * @returns the dashboard, construct ID `Dashboard` under the roster
+   */
+  public addDashboard(props: RosterDashboardProps = {}): cloudwatch.Dashboard {
+    return rosterDashboard(this, 'Dashboard', this.entries.length, props);
   }
 
   private addStage(provider: ConnectUserIdentityProvider, index: number, declarations: RosterDeclaration[]): void {

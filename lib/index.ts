@@ -9,3 +9,4 @@ export type { IdentityField, IdentityManagementType } from './identity-rules';
 export * from './roster';
 export * from './connect-user-roster';
 export * from './connect-user-drift-check';
+export type { RosterDashboardProps } from './deploy-dashboard';

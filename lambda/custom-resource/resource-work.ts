@@ -208,6 +208,19 @@ export class HeldWork<D> {
 
   private writing: Promise<unknown> = Promise.resolve();
 
+  /**
+   * Waits until `deadline` for another invocation to take up the work this one handed over (its entry
+   * changes). Resolves to whether one did.
+   */
+  async takenUpBefore(deadline: number): Promise<boolean> {
+    while (Date.now() < deadline) {
+      const entry = await this.ledger.read<ResourceWork<D>>(this.key).catch(() => undefined);
+      if (entry && entry.version !== this.entry.version) return true;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(10, Math.min(200, deadline - Date.now()))));
+    }
+    return false;
+  }
+
   private async write(change: (work: ResourceWork<D>) => ResourceWork<D>): Promise<boolean> {
     if (this.lostWhy) return false;
     const written = await this.ledger.write(this.key, change(this.entry.state), this.entry.version);

@@ -166,10 +166,12 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
     return finish(held, { Status: 'SUCCESS', PhysicalResourceId: physicalIdOf(stage) }, responseUrl, window.endsAt);
   }
   const progress: StageProgress = { ...held.work.data.progress, invocations: held.work.data.progress.invocations + 1 };
+  // The users done, as they end: what each lease renewal saves, so that a take-over starts near where this stopped.
+  const live = { ranges: progress.done };
   const save = (change: Partial<ResourceWork<StageData>> = {}) => (work: ResourceWork<StageData>): ResourceWork<StageData> => ({
     ...work,
     ...change,
-    data: { ...work.data, progress: { ...progress, failures: [...progress.failures] } },
+    data: { ...work.data, progress: { ...progress, done: live.ranges, failures: [...progress.failures] } },
   });
 
   const controller = new AbortController();
@@ -225,7 +227,8 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
       if (progress.failures.length < MAX_CARRIED_FAILURES) progress.failures.push(outcome.failure);
       log('warn', 'user not applied', { ...base, instanceId: outcome.failure.instanceId, user: outcome.failure.user, field: outcome.failure.field, problem: outcome.failure.problem });
     } else progress.unchanged++;
-  });
+  }, live);
+  live.ranges = progress.done;
   cleanUp();
 
   const remainingUsers = work.length - countDone(progress.done);
@@ -261,8 +264,13 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
       log('info', 'stage handed over to a new invocation', summary);
       return;
     }
+    // An Invoke whose answer never came may still have reached Lambda: give that invocation most of what is
+    // left to take the work up, then answer only if it has not.
+    if (await held.takenUpBefore(window.endsAt - Math.min(2_000, (window.endsAt - Date.now()) / 2))) {
+      log('info', 'stage handed over to a new invocation, although Lambda did not say so', summary);
+      return;
+    }
     log('error', 'stage could not hand over to a new invocation', summary);
-    // The hand-over may have reached Lambda although no answer said so: answer only if it has not started.
     return finish(held, failed(stage, `could not continue the stage in a new invocation after ${work.length - remainingUsers} of ${work.length} users; deploy again to go on (users applied so far keep their identity)`), responseUrl, window.endsAt, save({ holder: { invocation, until: window.endsAt } }));
   }
   log('error', 'stage ran out of time', summary);

@@ -63,6 +63,21 @@ describe('the build', () => {
     }
   });
 
+  test("the README's TypeScript examples compile, as Construct Hub compiles them to show each in every language", () => {
+    // GIVEN the assembly the build wrote, which carries the README
+    const tablet = path.join(work, 'readme-examples.tabl.json');
+    // WHEN jsii-rosetta compiles each TypeScript example in it, in strict mode (any error fails it), inside
+    // rosetta/default.ts-fixture
+    runOrFail('npx', ['jsii-rosetta', 'extract', '--strict', '--cache-to', tablet], { cwd: ROOT, timeoutMs: 5 * MINUTES });
+    // THEN every example of the README was compiled, and compiled without error
+    const snippets = Object.values(JSON.parse(readFileSync(tablet, 'utf8')).snippets) as { location: { api: { api: string } }; didCompile?: boolean }[];
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const examples = [...readme.matchAll(/^[ \t]*```ts\b/gm)].length;
+    expect(examples).toBeGreaterThan(0);
+    expect(snippets.filter((snippet) => snippet.location.api.api === 'moduleReadme')).toHaveLength(examples);
+    expect(snippets.filter((snippet) => snippet.didCompile !== true)).toEqual([]);
+  }, 5 * MINUTES);
+
   test("the README's Python examples use the names of the Python package jsii generates", () => {
     // GIVEN the code of the Python package, generated from the assembly
     const outdir = path.join(work, 'dist');

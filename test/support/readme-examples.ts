@@ -19,7 +19,7 @@ export interface ReadmeBlock {
 /** Every marked block of a README text, in order. */
 export function markedBlocks(readme: string): ReadmeBlock[] {
   const blocks: ReadmeBlock[] = [];
-  for (const match of readme.matchAll(/^<!-- (example|output): ([\w.-]+) -->\n```(\w*)\n([\s\S]*?)^```$/gm)) {
+  for (const match of readme.matchAll(/^<!-- (example|output): ([\w.-]+) -->\n```(\w*)[^\n]*\n([\s\S]*?)^```$/gm)) {
     blocks.push({ kind: match[1] as ReadmeBlock['kind'], name: match[2], language: match[3], text: match[4] });
   }
   return blocks;
@@ -34,7 +34,7 @@ export function readmeBlock(kind: ReadmeBlock['kind'], name: string, readme = re
 
 /** Every fenced block of a README text, marked or not, with the text of the line before it. */
 export function fencedBlocks(readme: string): { before: string; language: string; text: string }[] {
-  return [...readme.matchAll(/^(.*)\n```(\w*)\n([\s\S]*?)^```$/gm)].map((match) => ({ before: match[1], language: match[2], text: match[3] }));
+  return [...readme.matchAll(/^(.*)\n```(\w*)[^\n]*\n([\s\S]*?)^```$/gm)].map((match) => ({ before: match[1], language: match[2], text: match[3] }));
 }
 
 /**
