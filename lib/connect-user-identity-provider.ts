@@ -11,6 +11,7 @@ import {
   ROLE_POLICY_SIZE_LIMIT,
   StatementJson,
 } from './connect-access-policy';
+import { declarationKeyPrefix } from './declaration-file';
 import { acknowledgeWildcardResources } from './policy-acknowledgements';
 import { LEDGER_TABLE_ENV } from './resource-properties';
 
@@ -52,8 +53,13 @@ const LEDGER_POLICY_NAME = 'CurrentWork';
  *   that an event Lambda could not run in time is dropped rather than run after CloudFormation gave up.
  */
 export const ASYNC_INVOKE_SETTINGS = { retryAttempts: 2, maxEventAge: Duration.minutes(10) } as const;
-/** The construct ID of the policy the roster path adds; public contract like the provider's own. */
-const ROSTER_POLICY_ID = 'RosterDeploy';
+/**
+ * The construct ID of the policy the roster path adds, before the hash of the key prefix it grants. A
+ * new prefix makes a new policy: CloudFormation creates it before the stages that depend on it and
+ * deletes the one it replaces only once the update is complete, so the previous declaration files stay
+ * readable through the update and through its rollback. Public contract like the provider's own.
+ */
+const ROSTER_POLICY_ID = 'RosterDeclarations';
 
 /** Log settings of the library's functions. */
 export interface ConnectUserIdentityLogOptions {
@@ -308,7 +314,9 @@ export class ConnectUserIdentityProvider extends Construct {
       const others =
         estimatePolicySize(this, LOGS_POLICY_NAME, this.logsPolicy()) +
         estimatePolicySize(this, LEDGER_POLICY_NAME, this.ledgerPolicy()) +
-        (this.rosterAccess ? estimatePolicySize(this, ROSTER_POLICY_ID, this.rosterAccess.policy.document) : 0);
+        (this.rosterAccess
+          ? estimatePolicySize(this, String(Stack.of(this).resolve(this.rosterAccess.policy.policyName)), this.rosterAccess.policy.document)
+          : 0);
       this.decidedScope = chooseScope(this, this.users, CONNECT_POLICY_NAME, others);
     }
     return this.decidedScope;
@@ -339,7 +347,8 @@ export class ConnectUserIdentityProvider extends Construct {
 
   private createRosterAccess() {
     const declarationFiles = new iam.PolicyStatement({ sid: 'ReadRosterDeclarations', actions: ['s3:GetObject'] });
-    const policy = new iam.Policy(this, ROSTER_POLICY_ID, {
+    const prefixHash = /^connect-user-roster-([0-9a-f]+)-$/.exec(declarationKeyPrefix(this))![1];
+    const policy = new iam.Policy(this, `${ROSTER_POLICY_ID}${prefixHash}`, {
       roles: [this.role],
       statements: [
         declarationFiles,

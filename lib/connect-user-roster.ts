@@ -16,7 +16,7 @@ import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
 import { addDeclarationFile } from './declaration-file';
 import { RosterDashboardProps, rosterDashboard } from './deploy-dashboard';
 import { DEPLOY_PROGRESS_METRICS } from './deploy-progress-metrics';
-import { IdentityField, IdentityRecord, isUserId, parseInstanceReference } from './identity-rules';
+import { hasInstanceIdShape, IdentityField, IdentityRecord, isUserId, parseInstanceReference } from './identity-rules';
 import {
   bareInstanceId,
   compareDeclarations,
@@ -37,10 +37,6 @@ const TEMPLATE_BYTES_PER_USER = 26;
 /** The template bytes a stack's rosters may take, out of CloudFormation's 1,000,000. */
 const ROSTER_TEMPLATE_BUDGET = 900_000;
 
-/** A part of a construct ID: as it is when made of ID characters, else hashed (e.g. a dynamic reference). */
-function idPart(value: string): string {
-  return /^[A-Za-z0-9._-]{1,128}$/.test(value) ? value : shortHash(value);
-}
 
 /**
  * The construct ID of an entry declared one resource per user (an entry with a value only known at
@@ -50,16 +46,19 @@ function idPart(value: string): string {
  * - by Username: `UserByName-<instance ID>-<first 12 hex of sha256("<instance ID>/<username>")>`, so
  *   that the ID (and the logical ID, and the template) does not show the username.
  *
- * The instance ID is the bare ID also when the entry gives an ARN. A user ID that is not shaped like a
- * Connect user ID (a dynamic reference, or a login typed in the wrong field) is replaced by its hash.
+ * The instance ID is the bare ID also when the entry gives an ARN. An instance ID or user ID that is not
+ * shaped like one Connect issues (a dynamic reference, or a login typed in the wrong field, which then
+ * fails validation) is replaced by its hash.
  * Public contract: changing this function replaces every such user's resource.
  */
 export function rosterConstructId(entry: Pick<RosterEntry, 'instanceId' | 'userId' | 'username'>): string {
   const instance = instanceKeyOf(entry.instanceId);
+  // Only ID-shaped values enter a construct ID (and so a logical ID): anything else is hashed.
+  const instancePart = hasInstanceIdShape(instance) ? instance : shortHash(instance);
   if (entry.userId !== undefined) {
-    return `User-${idPart(instance)}-${isUserId(entry.userId) ? entry.userId : shortHash(entry.userId)}`;
+    return `User-${instancePart}-${isUserId(entry.userId) ? entry.userId : shortHash(entry.userId)}`;
   }
-  return `UserByName-${idPart(instance)}-${shortHash(`${instance}/${entry.username ?? ''}`)}`;
+  return `UserByName-${instancePart}-${shortHash(`${instance}/${entry.username ?? ''}`)}`;
 }
 
 /** Properties of a [ConnectUserRoster](#connect-user-identity.ConnectUserRoster). */
@@ -170,7 +169,12 @@ export class ConnectUserRoster extends Construct {
       staged.push(declarationOf(entry));
     }
 
-    if (problems.length > 0) this.node.addValidation({ validate: () => problems });
+    if (problems.length > 0) {
+      this.node.addValidation({ validate: () => problems });
+      // A roster with errors is refused at synth: no declaration file is written, so that no value of it
+      // (a name typed under InstanceId, say) reaches the cloud assembly.
+      staged.length = 0;
+    }
 
     // Each staged user is a line of the template (`"<key>": "<fingerprint>",`, indented): keep the
     // template under CloudFormation's 1,000,000 bytes, with room for the rest of the stack.

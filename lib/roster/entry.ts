@@ -13,7 +13,7 @@ export interface RosterEntry {
    * @default - not read from a CSV file
    */
   readonly row?: number;
-  /** `InstanceId`: the instance ID or instance ARN. */
+  /** `InstanceId`: the instance ID (a UUID, as Connect issues them) or instance ARN. */
   readonly instanceId: string;
   /**
    * `UserId`.

@@ -33,8 +33,55 @@ const MISTAKES: readonly Mistake[] = [
       'spaces, and remove invisible ones',
   },
   {
-    test: (value) => /[\u2018\u2019\u201C\u201D]/.test(value),
-    message: 'holds a curly quote or apostrophe (‘ ’ “ ”), as word processors type them: use a plain \' or " instead',
+    test: isSpreadsheetError,
+    message:
+      'is an error value that a spreadsheet shows when a formula fails (#REF!, #N/A, #NAME?, #VALUE!, ...), not a value: ' +
+      'fix the formula, or type the value itself in the cell, and export again',
+  },
+  {
+    test: (value) => /^#+$/.test(value),
+    message: 'is only # signs, as a spreadsheet shows a value too wide for its column: widen the column, or type the value itself, and export again',
+  },
+  {
+    test: (value) => /^[=@]/.test(value),
+    message:
+      'starts with = or @, which a spreadsheet reads as a formula: the cell held a formula, or the value would run as one when ' +
+      'the users are exported to a spreadsheet again. Put the value itself in the cell (copy it, then Paste Special > Values)',
+  },
+  {
+    fields: ['InstanceId', 'UserId', 'Username', 'FirstName', 'LastName', 'Email', 'SecondaryEmail'],
+    test: (value) => /^[+-]/.test(value),
+    message:
+      'starts with + or -, which a spreadsheet reads as the start of a formula: the cell held a formula, or the value would run ' +
+      'as one when the users are exported to a spreadsheet again. Remove the sign, or put the value itself in the cell; for ' +
+      '"no value", leave the cell empty',
+  },
+  {
+    fields: ['Email', 'SecondaryEmail'],
+    test: (value) => /^[A-Za-z][A-Za-z0-9+.-]*:/.test(value) && !isSpreadsheetError(value),
+    message:
+      'starts with a link prefix such as mailto:, smtp: or http:, as a cell holding a hyperlink or an address copied from a ' +
+      'directory export does: keep only the address (name@domain.example); in a spreadsheet, right-click the cell > Remove Hyperlink',
+  },
+  {
+    fields: ['Email', 'SecondaryEmail'],
+    test: (value) => /<[^<>]*@[^<>]*>/.test(value),
+    message:
+      'holds a name and an address in angle brackets (Name <name@domain.example>), as a mail program copies them: keep only the address',
+  },
+  {
+    fields: ['FirstName', 'LastName'],
+    test: (value) => isWrappedInQuotes(value) || /[\u201C\u201D]/.test(value),
+    message:
+      'is wrapped in quotes, or holds curly double quotes (“ ”), as word processors and double-quoted exports write them: ' +
+      'remove the quotes around the value, and use a plain " inside it (an apostrophe inside a name is a letter of it, and stays)',
+  },
+  {
+    fields: ['InstanceId', 'UserId', 'Username', 'Email', 'SecondaryEmail', 'Mobile'],
+    test: (value) => /[\u2018\u2019\u201C\u201D\u02BC]/.test(value) || isWrappedInQuotes(value),
+    message:
+      'holds a quote or a curly apostrophe (‘ ’ “ ” ʼ), as word processors type them, which this field cannot hold: remove ' +
+      'quotes around the value, and type an apostrophe inside it as a plain \'',
   },
   {
     fields: ['Mobile'],
@@ -51,6 +98,24 @@ const MISTAKES: readonly Mistake[] = [
       'Format the column as Text, and write each number with "+" and its country code (e.g. +12065550100)',
   },
 ];
+
+/**
+ * The error values spreadsheets write in place of a formula's result: Excel's (#NULL!, #DIV/0!, #VALUE!,
+ * #REF!, #NAME?, #NUM!, #N/A, #GETTING_DATA, and the newer #SPILL!, #CALC!, #FIELD!, #BLOCKED!, ...),
+ * Google Sheets' #ERROR!, and LibreOffice's Err:502 and the like. The upper-case `#WORD!` shape covers
+ * error values added later.
+ */
+function isSpreadsheetError(value: string): boolean {
+  return /^#(N\/A|NAME\?|DIV\/0!|GETTING_DATA|[A-Z][A-Z0-9_]*!)$/.test(value) || /^Err:\d{3}$/.test(value);
+}
+
+/**
+ * Whether quotes wrap the whole value, as when a cell was quoted twice (`"""Mary"""` in a CSV) or typed
+ * with quotes in a word processor: straight or curly, single or double, at both ends.
+ */
+function isWrappedInQuotes(value: string): boolean {
+  return value.length >= 2 && /^["'\u2018\u2019\u201C\u201D]/.test(value) && /["'\u2018\u2019\u201C\u201D]$/.test(value);
+}
 
 /** The mistakes found in one value, as messages that never repeat the value. */
 export function findValueMistakes(field: ValueField, value: string): string[] {

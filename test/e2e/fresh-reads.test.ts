@@ -41,7 +41,7 @@ test("every write is merged with a read at most a second old, and an admin's edi
   const requests = world.connect.requests;
   const ages = requests
     .map((write, index) => ({ write, index }))
-    .filter(({ write }) => write.operation === 'UpdateUserIdentityInfo')
+    .filter(({ write }) => write.operation === 'UpdateUserIdentityInfo' && write.status === 200)
     .map(({ write, index }) => {
       const read = requests
         .slice(0, index)

@@ -55,10 +55,10 @@ test('2,500 → 2,501 users with 20 changes and an unknown user: the update fail
   // updated the first stage back
   expect(result.status).toBe('UPDATE_ROLLBACK_COMPLETE');
   expect(result.operations.map((op) => [op.logicalId.replace(/[0-9A-F]{8}$/, ''), op.requestType, op.rollback, op.answer.Status])).toEqual([
-    ['CenterStage1Resource', 'Update', false, 'SUCCESS'],
-    ['CenterStage2Resource', 'Create', false, 'FAILED'],
-    ['CenterStage2Resource', 'Delete', true, 'SUCCESS'],
-    ['CenterStage1Resource', 'Update', true, 'SUCCESS'],
+    ['CenterStage1', 'Update', false, 'SUCCESS'],
+    ['CenterStage2', 'Create', false, 'FAILED'],
+    ['CenterStage2', 'Delete', true, 'SUCCESS'],
+    ['CenterStage1', 'Update', true, 'SUCCESS'],
   ]);
   // AND the 20 agents, wherever their new stage, hold their old declaration again
   for (const each of changed) expect(world.connect.user(INSTANCE, each.UserId!).identityInfo).toEqual(each.IdentityInfo);
