@@ -44,7 +44,7 @@ describe('Roster.fromPath', () => {
     // THEN its problems are the four, as Roster.check lists them
     expect(roster.problems).toEqual(Roster.check(file));
     expect(roster.problems.map((problem) => [problem.entry, problem.field])).toEqual([
-      [2, 'IdentityInfo.Fristname'],
+      [2, 'IdentityInfo'],
       [3, 'IdentityInfo.Mobile'],
       [4, 'IdentityInfo.LastName'],
       [5, 'UserId'],
@@ -129,7 +129,7 @@ describe('Roster.fromUsers', () => {
       '2 IdentityInfo.Mobile',
       '3 UserId',
       '4 IdentityInfo.LastName',
-      '5 IdentityInfo.fristName',
+      '5 IdentityInfo',
       '6 UserId',
     ]);
     expect(roster.problems.every((problem) => problem.file === 'hr-export')).toBe(true);
