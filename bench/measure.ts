@@ -3,6 +3,7 @@
  * one's synth or CPU-bound work stalling another's emulators: `tsx bench/measure.ts '<spec as JSON>'`.
  * Progress goes to stderr; the last line on stdout is the result as JSON.
  */
+import { cliExport } from './cli-export-runs';
 import { containerDeploy } from './container-deploy';
 import { Quota } from './deploy-figures';
 import { contendedDeploy, driftCheck, rosterDeploy } from './roster-world-runs';
@@ -12,7 +13,8 @@ export type MeasurementSpec =
   | { readonly kind: 'roster-deploy'; readonly users: number; readonly quota: Quota; readonly oneUserChange?: boolean }
   | { readonly kind: 'container-deploy'; readonly design: 'per-user' | 'aws-custom-resource'; readonly users: number; readonly quota: Quota; readonly maxContainers: number; readonly workDir: string }
   | { readonly kind: 'drift-check'; readonly users: number; readonly drifted: number; readonly quota: Quota }
-  | { readonly kind: 'contended-deploy'; readonly users: number; readonly quota: Quota; readonly share: number; readonly arrivals: 'periodic' | 'random' };
+  | { readonly kind: 'contended-deploy'; readonly users: number; readonly quota: Quota; readonly share: number; readonly arrivals: 'periodic' | 'random' }
+  | { readonly kind: 'cli-export'; readonly users: number; readonly timeScale: number; readonly share?: number };
 
 export async function measure(spec: MeasurementSpec, progress: (message: string) => void): Promise<unknown> {
   switch (spec.kind) {
@@ -24,6 +26,8 @@ export async function measure(spec: MeasurementSpec, progress: (message: string)
       return driftCheck(spec.users, spec.drifted, spec.quota);
     case 'contended-deploy':
       return contendedDeploy(spec.users, spec.quota, spec.share, spec.arrivals);
+    case 'cli-export':
+      return cliExport(spec.users, spec.timeScale, spec.share);
   }
 }
 

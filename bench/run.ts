@@ -2,8 +2,9 @@
  * `npm run bench`: the roster design (ConnectUserRoster), the per-user design (one ConnectUserIdentity
  * per user) and AwsCustomResource, side by side in one run on one machine: synth from 1 to 10,000
  * users, time-scaled first deploys, pacing across quotas (the model and the real handler), the cost of
- * a drift check, and a one-user change of a 10,000-user roster. Writes BENCHMARKS.md and
- * bench/chart.svg, and prints the targets.
+ * a drift check, a one-user change of a 10,000-user roster, and the command-line tool's export of a
+ * center. Writes BENCHMARKS.md and bench/chart.svg, and prints the targets. `--only cli-export` runs the
+ * export alone and rewrites only its section.
  *
  * Three phases: synth and the models, which need the CPU to themselves; the paced runs of the roster
  * design, which mostly wait on Connect's (emulated) quota and so run side by side, each in a process
@@ -22,8 +23,9 @@ import { DeployFigures, Quota } from './deploy-figures';
 import { assetBytes, HandlerLoadSample, loadHandlerOnce } from './handler-load';
 import { MeasurementSpec } from './measure';
 import { pacingStudy } from './pacing-study';
-import { chartPanels, HandlerRow, Machine, renderMarkdown, renderSummary, Results } from './report';
+import { chartPanels, CLI_EXPORT_MARKERS, cliExportSection, cliExportTargets, HandlerRow, Machine, renderMarkdown, renderSummary, Results } from './report';
 import { modelDeploy, PREVIOUS_BACKOFF } from './retry-model';
+import type { CliExportFigures } from './cli-export-runs';
 import { ChangeFigures, ContentionFigures, DriftCheckFigures } from './roster-world-runs';
 import { RESOURCE_TYPES, STACK_NAME } from './stacks';
 import { median } from './synth';
@@ -46,9 +48,45 @@ const REAL_PACING: readonly { users: number; quota: Quota }[] = [
 const DRIFT = { users: 2_000, drifted: 10 } as const;
 const CONTENDED_USERS = 2_000;
 const COMPETITOR_SHARE = 0.25;
+/** `connect-user-identity export`: a center of 2,000 users at Connect's per-API default quotas, ten times faster. */
+const CLI_EXPORT = { users: 2_000, timeScale: 10 } as const;
 const HANDLER_RUNS = 5;
 
+/** The export runs: alone, then beside another caller at a quarter of DescribeUser's quota. */
+async function cliExportRuns(measure: <T>(spec: MeasurementSpec, label: string) => Promise<T>): Promise<CliExportFigures[]> {
+  const alone = await measure<CliExportFigures>({ kind: 'cli-export', ...CLI_EXPORT }, `export of ${CLI_EXPORT.users}`);
+  const beside = await measure<CliExportFigures>({ kind: 'cli-export', ...CLI_EXPORT, share: COMPETITOR_SHARE }, `export of ${CLI_EXPORT.users} beside a caller`);
+  return [alone, beside];
+}
+
+/**
+ * `npm run bench -- --only cli-export`: the export runs alone, their section of BENCHMARKS.md replaced
+ * (or added before "How it is measured"), the rest of the file left as the last full run wrote it.
+ */
+async function onlyCliExport(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const loadAverages = sampleLoadAverage();
+  const runs = await cliExportRuns((spec, label) => runMeasurement(spec, label, progress));
+  const load = loadAverages.stop();
+  const note =
+    `Run alone with \`npm run bench -- --only cli-export\` on ${new Date().toISOString().slice(0, 10)}, on the machine above, its load average (1 min, ` +
+    `sampled every 10 s, other work included) ${load.start.toFixed(2)} at the start, ${load.highest.toFixed(2)} at the highest and ${load.end.toFixed(2)} at the end.`;
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  const markdown = readFileSync(file, 'utf8');
+  const section = cliExportSection(runs, note).join('\n');
+  const start = markdown.indexOf(CLI_EXPORT_MARKERS.start);
+  const end = markdown.indexOf(CLI_EXPORT_MARKERS.end);
+  const updated =
+    start >= 0 && end > start
+      ? `${markdown.slice(0, start)}${section.trimEnd()}${markdown.slice(end + CLI_EXPORT_MARKERS.end.length)}`
+      : markdown.replace('## How it is measured', `${section}\n## How it is measured`);
+  writeFileSync(file, updated);
+  writeFileSync(path.join(OUT, 'cli-export.json'), `${JSON.stringify(runs, null, 2)}\n`);
+  process.stdout.write(`${cliExportTargets(runs).map((target) => `- ${target.met ? 'met' : 'MISSED'}: ${target.name}: ${target.measured}`).join('\n')}\n\nUpdated section 8 of BENCHMARKS.md.\n`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'cli-export') return onlyCliExport();
   const startedAt = Date.now();
   const loadAverages = sampleLoadAverage();
   rmSync(OUT, { recursive: true, force: true });
@@ -104,7 +142,8 @@ async function main(): Promise<void> {
             await measure<ContentionFigures>({ kind: 'contended-deploy', users: CONTENDED_USERS, quota: DEFAULT_QUOTA_SCALED, share: COMPETITOR_SHARE, arrivals }, `deploy of ${CONTENDED_USERS} beside a ${arrivals} caller`),
           );
         }
-        return { drift, contention };
+        const cliExport = await cliExportRuns(measure);
+        return { drift, contention, cliExport };
       })(),
     ]),
   );
@@ -150,6 +189,7 @@ async function main(): Promise<void> {
     contention: others.contention,
     drift: others.drift,
     retryModel,
+    cliExport: others.cliExport,
   };
 
   writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

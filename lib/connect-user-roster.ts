@@ -11,12 +11,12 @@
 import { CustomResource, Duration, Stack, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { userArn as userArnOf } from './connect-access-policy';
-import { ConnectUserIdentity, findPropProblems, IDENTITY_FIELD_PROPS, isDeployTimeValue } from './connect-user-identity';
+import { ConnectUserIdentity, findPropProblems, isDeployTimeValue } from './connect-user-identity';
 import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
 import { addDeclarationFile } from './declaration-file';
 import { RosterDashboardProps, rosterDashboard } from './deploy-dashboard';
 import { DEPLOY_PROGRESS_METRICS } from './deploy-progress-metrics';
-import { hasInstanceIdShape, IdentityField, IdentityRecord, isUserId, parseInstanceReference } from './identity-rules';
+import { hasInstanceIdShape, isUserId, parseInstanceReference } from './identity-rules';
 import {
   bareInstanceId,
   compareDeclarations,
@@ -31,6 +31,7 @@ import {
   userKey,
 } from './roster-declarations';
 import { duplicateProblem, formatProblem, instanceKeyOf, Roster, RosterEntry } from './roster';
+import { declarationOf } from './roster/entry';
 
 /** The template bytes of one staged user besides its key: indentation, quotes, fingerprint, line end. */
 const TEMPLATE_BYTES_PER_USER = 26;
@@ -70,18 +71,6 @@ export interface ConnectUserRosterProps {
   readonly roster: Roster;
 }
 
-function declarationOf(entry: RosterEntry): RosterDeclaration {
-  const info: IdentityRecord = {};
-  for (const [field, prop] of Object.entries(IDENTITY_FIELD_PROPS) as [IdentityField, keyof RosterEntry['identityInfo']][]) {
-    const value = entry.identityInfo[prop];
-    if (value !== undefined) info[field] = value;
-  }
-  return {
-    InstanceId: entry.instanceId,
-    ...(entry.userId !== undefined ? { UserId: entry.userId } : { Username: entry.username }),
-    IdentityInfo: info,
-  };
-}
 
 /**
  * Declares every user of a roster, in one stack, whatever its size: a roster of 10,000 agents

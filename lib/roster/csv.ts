@@ -3,7 +3,8 @@
  * (matched ignoring case, spaces, `_` and `-`), then one agent per row. The separator is the one an
  * Excel `sep=` first line declares, else the one (`,`, `;` or tab) that makes the header row name known
  * columns. Quoting and line breaks inside cells are csv-parse's. Every cell stays text; an empty cell
- * is not declared.
+ * is not declared. A cell that starts with the apostrophe spreadsheets take as "this is text" before a
+ * formula, number, date or boolean is read without that apostrophe (text-marker.ts).
  *
  * Each row becomes a record of the same shape as a JSON entry, with the letter of each cell's column,
  * so that the checks (check.ts) name the cell of every problem.
@@ -13,6 +14,7 @@ import { hasInstanceIdShape, IDENTITY_FIELDS } from '../identity-rules';
 import { formatCount, MAX_ENTRIES } from './limits';
 import { closest, RosterProblem } from './problems';
 import { RosterRecord } from './records';
+import { readMarkedText } from './text-marker';
 
 /** The columns of a CSV roster, by the API's names. */
 const CSV_COLUMNS = ['InstanceId', 'UserId', 'Username', ...IDENTITY_FIELDS] as const;
@@ -135,8 +137,8 @@ function recordOfRow(file: string, row: number, entry: number, cells: string[], 
   const letters = new Map<string, string>();
   for (const [index, column] of columns) {
     letters.set(column, columnLetter(index));
-    const cell = cells[index];
-    if (cell === '') continue;
+    if (cells[index] === '') continue;
+    const cell = readMarkedText(cells[index]);
     if ((IDENTITY_FIELDS as readonly string[]).includes(column)) value.IdentityInfo[column] = cell;
     else value[column] = cell;
   }

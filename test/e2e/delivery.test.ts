@@ -79,16 +79,18 @@ test('a hand-over and a CloudFormation event delivered again after a newer deplo
   const puts = world.driver.puts.length;
   const runs = world.lambda.invocations.length;
 
-  // WHEN Lambda delivers them again, late
-  for (const payload of [firstEvent, ...oldHandOvers]) world.lambda.enqueue(world.driver.functionName, payload);
+  // WHEN Lambda delivers them again, late; and an event of the first deploy's that never arrived before arrives now
+  const neverSeen = { ...firstEvent, RequestId: randomUUID() };
+  for (const payload of [firstEvent, neverSeen, ...oldHandOvers]) world.lambda.enqueue(world.driver.functionName, payload);
   await world.lambda.settled();
 
   // THEN Connect got no request, CloudFormation no answer, and each run logged why it did nothing
   expect(world.connect.requests.slice(mark)).toEqual([]);
   expect(world.driver.puts.slice(puts)).toEqual([]);
-  const logs = await logsOfRuns(runs);
-  expect(logs.filter((line) => /not the current work/.test(line.message))).toHaveLength(1 + oldHandOvers.length);
-  expect(logs.filter((line) => /not the current work/.test(line.message)).map((line) => line.why)).toContain('a copy of an event whose request has ended (answered, or replaced by a newer one)');
+  const whys = (await logsOfRuns(runs)).filter((line) => /not the current work/.test(line.message)).map((line) => line.why);
+  expect(whys).toHaveLength(2 + oldHandOvers.length);
+  expect(whys).toContain('a copy of an event whose request has ended (answered, or replaced by a newer one)');
+  expect(whys).toContain('CloudFormation is not waiting for a Create of the resource (it is UPDATE_COMPLETE)');
   for (const [index, entry] of deployed.entries()) expect(identityOf(index)).toEqual(entry.IdentityInfo);
 }, 300_000);
 

@@ -4,6 +4,7 @@
  */
 import { CfnWaitConditionHandle } from 'aws-cdk-lib';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ConnectUserRoster } from '../../lib';
 import { calls } from '../support/end-to-end';
 import { RosterFileEntry, RosterWorld } from '../support/roster-world';
@@ -67,4 +68,26 @@ test('a roster deploys as a stage, a one-user change calls Connect for that user
   // THEN its stage is deleted without a call to Connect
   expect(third.operations.map((op) => [op.requestType, op.answer.Status])).toEqual([['Delete', 'SUCCESS']]);
   expect(world.connect.requests.length).toBe(afterUpdate);
+}, 120_000);
+
+test('a declaration file that holds an invalid declaration (written by hand) applies the others, and fails naming it, writing nothing for it', async () => {
+  // GIVEN a synthesized roster whose declaration file is then edited by hand: one Mobile loses its "+"
+  const source = await world.synth((stack) => new ConnectUserRoster(stack, 'Tampered', { roster: world.roster(USERS.slice(0, 3).map(({ index, id }) => entry(index, id, `Tampered-${index}`))) }));
+  const [file] = readdirSync(source.cloudAssemblyDir).filter((name) => /^asset\.connect-user-roster-.*\.json$/.test(name));
+  const path = `${source.cloudAssemblyDir}/${file}`;
+  const document = JSON.parse(readFileSync(path, 'utf8'));
+  document.declarations[1].IdentityInfo.Mobile = '12065550100';
+  writeFileSync(path, JSON.stringify(document));
+  const tampered = document.declarations[1].UserId as string;
+  const mark = world.connect.requests.length;
+
+  // WHEN it is deployed
+  const result = await world.deployer.deploy(source);
+
+  // THEN the stage fails naming that user and its field, the other two are applied, and nothing was sent for it
+  expect(result.operations[0].answer).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining(`user ${tampered} in instance ${INSTANCE}: Mobile: the declaration file holds an invalid declaration`) });
+  expect(world.connect.requests.slice(mark).filter((request) => request.path.includes(tampered))).toEqual([]);
+  for (const each of document.declarations.filter((_: unknown, index: number) => index !== 1)) {
+    expect(world.connect.user(INSTANCE, each.UserId).identityInfo.LastName).toMatch(/^Tampered-/);
+  }
 }, 120_000);

@@ -120,6 +120,7 @@ describe('the build', () => {
           PACKAGE.main,
           PACKAGE.types,
           'assets/handler/index.js',
+          PACKAGE.bin['connect-user-identity'],
           '.jsii',
           'README.md',
           'API.md',
@@ -148,7 +149,7 @@ describe('the build', () => {
         (file) =>
           !file.startsWith('node_modules/') &&
           (/\.ts$/.test(file) && !/\.d\.ts$/.test(file) ||
-            /^(lib|core|lambda|test|bench|bin|scripts|examples|dist|cdk\.out)\//.test(file) ||
+            /^(lib|core|lambda|cli|test|bench|bin|scripts|examples|dist|cdk\.out)\//.test(file) ||
             /\.(py|java|cs|go|tgz)$/.test(file) ||
             /(^|\/)(tsconfig[^/]*\.json|jest\.config\.js|cdk\.json)$/.test(file)),
       );
@@ -244,6 +245,14 @@ describe('the build', () => {
       // AND no stack trace: no frame, and no path into the library
       expect(failed.output).not.toMatch(/^\s+at /m);
       expect(failed.output).not.toContain(`node_modules/${PACKAGE.name}/`);
+
+      // WHEN the package's command-line tool is run as its README says, on the machine's Node.js
+      const help = runOrFail('npx', ['connect-user-identity', '--help'], { cwd: project, env });
+      const check = runOrFail('npx', ['connect-user-identity', 'check', 'agents.yaml'], { cwd: project, env });
+      // THEN it runs from the installed package, with only the package's declared dependencies
+      expect(help.stdout).toMatch(/^Usage: connect-user-identity \[options\] \[command\]\n/);
+      expect(help.stdout).toMatch(/\n  export \[options\] /);
+      expect(check.stdout).toBe('The roster agents.yaml has no problem: 2 users in 1 file.\n');
     }, 10 * MINUTES);
   });
 });
