@@ -9,6 +9,7 @@ import {
   Duration,
   Lazy,
   Stack,
+  Token,
   aws_cloudwatch as cloudwatch,
   aws_events as events,
   aws_events_targets as targets,
@@ -18,19 +19,40 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { policyDocument, StatementJson } from './connect-access-policy';
-import { ASYNC_INVOKE_SETTINGS, ConnectUserIdentityProvider, handlerFunctionDefaults } from './connect-user-identity-provider';
+import { ASYNC_INVOKE_SETTINGS, ConnectUserIdentityLogOptions, ConnectUserIdentityProvider, handlerFunctionDefaults } from './connect-user-identity-provider';
 import { LEDGER_TABLE_ENV } from './resource-properties';
 import { DRIFT_METRICS } from './drift-metrics';
 import { acknowledgeWildcardResources } from './policy-acknowledgements';
 
-/** Properties of a {@link ConnectUserDriftCheck}. */
-export interface ConnectUserDriftCheckProps {
+/**
+ * Properties of a [ConnectUserDriftCheck](#connect-user-identity.ConnectUserDriftCheck). Its log group
+ * takes `logRetention` and `removalPolicy`; left out, it follows
+ * [ConnectUserIdentityProvider.configure](#connect-user-identity.ConnectUserIdentityProvider.configure).
+ */
+export interface ConnectUserDriftCheckProps extends ConnectUserIdentityLogOptions {
   /**
-   * How often to check. A check stops before the next one is due: at Connect's default quota a check
-   * reads about two users a second, so give a whole center more than (users ÷ 2) seconds.
-   * @default Duration.hours(1)
+   * How often to check, as a fixed interval. A check stops, unfinished, before the next one is due
+   * (see `maxDuration`): at Connect's default quota a check reads about two users a second, so give a
+   * whole center more than (users ÷ 2) seconds. Give either `interval` or `schedule`.
+   * @default - Duration.hours(1), unless `schedule` is given
    */
   readonly interval?: Duration;
+  /**
+   * When to check, as an EventBridge schedule: `events.Schedule.rate(...)`, or a cron expression in UTC
+   * for checks at set times, such as business hours:
+   * `events.Schedule.cron({ minute: '0', hour: '8-17', weekDay: 'MON-FRI' })`. A cron schedule has no
+   * fixed interval, so it needs `maxDuration`. Give either `interval` or `schedule`.
+   * @default - every `interval`
+   */
+  readonly schedule?: events.Schedule;
+  /**
+   * How long one check may go on, from the time its schedule fired, before it stops unfinished (its
+   * metrics and log then count what it did). Keep it shorter than the shortest time between two runs
+   * of the schedule, so that two checks never work at once and share Connect's quota. Required with a
+   * cron schedule; at most the interval with a rate.
+   * @default - 95% of the interval (57 minutes for an hourly check)
+   */
+  readonly maxDuration?: Duration;
   /**
    * Whether to write the declared fields back to a drifted user (with the deploy's merge: undeclared
    * fields are never touched, users that match are never written). Without it, the check only reports,
@@ -40,6 +62,52 @@ export interface ConnectUserDriftCheckProps {
   readonly correct?: boolean;
 }
 
+/** How much of a fixed interval a check may take by default: the rest is the margin before the next. */
+const DEFAULT_SHARE_OF_INTERVAL = 0.95;
+
+const RATE_UNIT_SECONDS: Readonly<Record<string, number>> = { minute: 60, minutes: 60, hour: 3_600, hours: 3_600, day: 86_400, days: 86_400 };
+
+/** The interval of a rate schedule in seconds, or `undefined` for a cron (or unresolved) schedule. */
+function rateSeconds(schedule: events.Schedule): number | undefined {
+  if (Token.isUnresolved(schedule.expressionString)) return undefined;
+  const match = /^rate\((\d+) (minutes?|hours?|days?)\)$/.exec(schedule.expressionString.trim());
+  return match ? Number(match[1]) * RATE_UNIT_SECONDS[match[2]] : undefined;
+}
+
+/** A duration in the words of a message: `50 minutes`, `1 hour 30 minutes`. */
+function describeSeconds(seconds: number): string {
+  return Duration.seconds(seconds).toHumanString();
+}
+
+/**
+ * The schedule, the longest a check may take (seconds, for the payload), and the problems of the
+ * props, each a synth error.
+ */
+function planChecks(props: ConnectUserDriftCheckProps): { schedule: events.Schedule; maxDurationSeconds?: number; problems: string[] } {
+  const problems: string[] = [];
+  if (props.interval !== undefined && props.schedule !== undefined) {
+    problems.push('interval and schedule are both given: give one of them, interval for a fixed interval or schedule for an events.Schedule');
+  }
+  const schedule = props.schedule ?? events.Schedule.rate(props.interval ?? Duration.hours(1));
+  const period = props.schedule !== undefined ? rateSeconds(props.schedule) : (props.interval ?? Duration.hours(1)).toSeconds();
+  const given = props.maxDuration !== undefined && !Token.isUnresolved(props.maxDuration.toSeconds()) ? props.maxDuration.toSeconds() : undefined;
+  if (props.maxDuration !== undefined && given !== undefined && given < 60) {
+    problems.push(`maxDuration is ${describeSeconds(given)}: give a check at least 1 minute`);
+  }
+  if (period === undefined && props.maxDuration === undefined) {
+    problems.push(
+      `schedule ${Token.isUnresolved(schedule.expressionString) ? 'is only known at deploy time' : `is ${schedule.expressionString}`}, which has no fixed interval: ` +
+        'set maxDuration, shorter than the shortest time between two of its runs (e.g. Duration.minutes(50) for a check every hour), so that a check stops before the next starts',
+    );
+  }
+  if (period !== undefined && given !== undefined && given > period) {
+    problems.push(
+      `maxDuration (${describeSeconds(given)}) is longer than the interval (${describeSeconds(period)}): a check would still run when the next one starts; give at most the interval`,
+    );
+  }
+  const maxDurationSeconds = given ?? (period !== undefined ? Math.floor(period * DEFAULT_SHARE_OF_INTERVAL) : undefined);
+  return { schedule, maxDurationSeconds, problems };
+}
 
 /**
  * Checks, on a schedule, that Connect still holds what this stack declares for each of its users
@@ -69,11 +137,13 @@ export class ConnectUserDriftCheck extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const provider = ConnectUserIdentityProvider.of(this);
-    const interval = props.interval ?? Duration.hours(1);
+    const plan = planChecks(props);
+    this.node.addValidation({ validate: () => plan.problems });
     this.correct = props.correct ?? false;
     this.stackName = stack.stackName;
 
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
+    const logGroup = new logs.LogGroup(this, 'LogGroup');
+    provider._manageLogGroup(logGroup, { logRetention: props.logRetention, removalPolicy: props.removalPolicy });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Checks${this.correct ? ' and corrects' : ''} the identity of the Amazon Connect users declared in this stack`,
@@ -109,10 +179,10 @@ export class ConnectUserDriftCheck extends Construct {
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Starts the drift check of the declared Amazon Connect identities',
-      schedule: events.Schedule.rate(interval),
+      schedule: plan.schedule,
       targets: [
         new targets.LambdaFunction(this.function, {
-          event: events.RuleTargetInput.fromObject({ action: 'check-drift', scheduledAt: events.EventField.time, intervalSeconds: interval.toSeconds() }),
+          event: events.RuleTargetInput.fromObject({ action: 'check-drift', scheduledAt: events.EventField.time, maxDurationSeconds: plan.maxDurationSeconds }),
           retryAttempts: 0,
         }),
       ],

@@ -50,7 +50,7 @@ export interface UserIdentityInfo {
   readonly mobile?: string;
 }
 
-/** Properties of a {@link ConnectUserIdentity}. */
+/** Properties of a [ConnectUserIdentity](#connect-user-identity.ConnectUserIdentity). */
 export interface ConnectUserIdentityProps {
   /**
    * The Amazon Connect instance: its ID, a UUID as Connect issues them (such as

@@ -62,9 +62,12 @@ export function rosterConstructId(entry: Pick<RosterEntry, 'instanceId' | 'userI
   return `UserByName-${instancePart}-${shortHash(`${instance}/${entry.username ?? ''}`)}`;
 }
 
-/** Properties of a {@link ConnectUserRoster}. */
+/** Properties of a [ConnectUserRoster](#connect-user-identity.ConnectUserRoster). */
 export interface ConnectUserRosterProps {
-  /** The roster to declare, from `Roster.load`. */
+  /**
+   * The roster to declare: `Roster.fromPath('agents.csv')`, or `Roster.fromUsers([...])`. Its problems,
+   * if any, fail the synth, one validation error each.
+   */
   readonly roster: Roster;
 }
 
@@ -89,7 +92,7 @@ export class ConnectUserRoster extends Construct {
    */
   public static readonly STAGE_TIMEOUT = Duration.hours(1);
 
-  /** The roster's entries, in the roster's order. */
+  /** The roster's entries without problems, in the roster's order: the users it declares. */
   public readonly entries: RosterEntry[];
   /**
    * The entries declared one resource each, because a value of theirs is only known at deploy time
@@ -109,14 +112,18 @@ export class ConnectUserRoster extends Construct {
 
     const byUser = new Map<string, RosterEntry>();
     const staged: RosterDeclaration[] = [];
-    /** Problems of staged entries: a roster built in code has not been through the loader's checks. */
-    const problems: string[] = [];
+    // The roster's own problems, as CDK reports a prop mistake: one line each, at synth, all of them.
+    const problems: string[] = (props.roster.problems ?? []).map(formatProblem);
     this.deployTimeUsers = [];
     for (const entry of this.entries) {
       // Instance IDs are compared without regard to case, as Connect compares them.
       const key = `${instanceKeyOf(entry.instanceId).toLowerCase()}/${entry.userId !== undefined ? `id:${entry.userId}` : `name:${entry.username}`}`;
       const earlier = byUser.get(key);
-      if (earlier) throw new Error(formatProblem(duplicateProblem(entry, earlier)));
+      // Entries that reach here unchecked (an object shaped like a Roster) are held to the roster's rules.
+      if (earlier) {
+        problems.push(formatProblem(duplicateProblem(entry, earlier)));
+        continue;
+      }
       byUser.set(key, entry);
 
       const values = [entry.instanceId, entry.userId, entry.username, ...Object.values(entry.identityInfo)];

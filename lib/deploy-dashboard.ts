@@ -8,7 +8,7 @@ import { IConstruct } from 'constructs';
 import { ConnectUserDriftCheck } from './connect-user-drift-check';
 import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
 
-/** Properties of the dashboard of a {@link ConnectUserRoster}'s deploys. */
+/** Properties of the dashboard of a [ConnectUserRoster](#connect-user-identity.ConnectUserRoster)'s deploys. */
 export interface RosterDashboardProps {
   /**
    * The dashboard's name.

@@ -28,7 +28,15 @@ export interface DriftCheckRequest {
   readonly action: 'check-drift';
   /** When the schedule fired (ISO 8601); absent for a check run on demand. */
   readonly scheduledAt?: string;
-  /** The schedule's interval: a check stops before the next one is due. */
+  /**
+   * How long the check may go on, from `scheduledAt` (or its start, on demand), before it stops
+   * unfinished: the construct sets it shorter than the time to the next scheduled check.
+   */
+  readonly maxDurationSeconds?: number;
+  /**
+   * The schedule's interval, as rules written before `maxDurationSeconds` send it (one may still fire
+   * while a deploy replaces it): the check stops at 95% of it.
+   */
   readonly intervalSeconds?: number;
 }
 
@@ -92,6 +100,17 @@ interface StackState {
   readonly updatedAt: string;
 }
 
+/** When a newly requested check must end: its time limit, from when its schedule fired or it started. */
+export function endOfRequest(request: DriftCheckRequest | undefined, startedAt: number): number {
+  const scheduledAt = request?.scheduledAt ? Date.parse(request.scheduledAt) : Number.NaN;
+  const from = Number.isFinite(scheduledAt) ? scheduledAt : startedAt;
+  if (typeof request?.maxDurationSeconds === 'number' && request.maxDurationSeconds > 0) return from + request.maxDurationSeconds * 1000;
+  if (typeof request?.intervalSeconds === 'number' && request.intervalSeconds > 0 && Number.isFinite(scheduledAt)) {
+    return scheduledAt + request.intervalSeconds * 1000 * 0.95;
+  }
+  return startedAt + ON_DEMAND_LIMIT_MS;
+}
+
 /** Lambda entry point of the drift check. */
 export async function checkDrift(payload: DriftCheckRequest | DriftContinuation, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<DriftSummary> {
   if (!isDriftCheck(payload)) throw new Error('not a drift check request: invoke with {"action":"check-drift"}');
@@ -101,11 +120,7 @@ export async function checkDrift(payload: DriftCheckRequest | DriftContinuation,
   const continuation = (payload as DriftContinuation).kind === DRIFT_CONTINUATION_KIND ? (payload as DriftContinuation) : undefined;
   const request = continuation ? undefined : (payload as DriftCheckRequest);
   const startedAt = continuation?.startedAt ?? Date.now();
-  const mustEndBy =
-    continuation?.mustEndBy ??
-    (request?.scheduledAt && request.intervalSeconds
-      ? Date.parse(request.scheduledAt) + request.intervalSeconds * 1000 * 0.95
-      : startedAt + ON_DEMAND_LIMIT_MS);
+  const mustEndBy = continuation?.mustEndBy ?? endOfRequest(request, startedAt);
   const window = invocationWindow(context, mustEndBy);
   const invocation = (continuation?.invocations ?? 0) + 1;
   const base = { check: 'drift', invocation, correct };

@@ -38,6 +38,13 @@ test('a roster deploys as a stage, a one-user change calls Connect for that user
   for (const { index, id } of USERS) {
     expect(world.connect.user(INSTANCE, id).identityInfo).toEqual({ FirstName: `Held-${index}`, LastName: `Declared-${index}`, Email: `agent${index}@example.org` });
   }
+  // AND the handler logged plain structured JSON: the stage's calls as counts of their own, no JSON inside a string
+  const invocation = first.operations[0].invocation;
+  if (invocation instanceof Error) throw invocation;
+  const lines = invocation.output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(lines.find((line) => line.message === 'stage done')).toEqual(expect.objectContaining({ DescribeUserSent: expect.any(Number), UpdateUserIdentityInfoSent: expect.any(Number) }));
+  const encoded = lines.flatMap((line) => Object.entries(line)).filter(([, value]) => typeof value === 'string' && /^\s*[{[]/.test(value));
+  expect(encoded).toEqual([]);
 
   // WHEN one user's declaration changes
   const mark = world.connect.requests.length;
