@@ -2,7 +2,8 @@
  * A whole contact center, time-scaled: 2,000 agents deployed from one roster at Connect's default quotas
  * (UpdateUserIdentityInfo 2 requests a second, DescribeUser 10, ...) with a 15-minute Lambda, played ten
  * times faster: 20 writes a second and a 90-second Lambda. Then the changes a center makes between
- * deploys: one agent renamed, one joining and one leaving, and a deploy that fails and rolls back. Lambda
+ * deploys: one agent renamed, one joining and one leaving, and a deploy that fails and rolls back. During the
+ * first deploy, another caller of the account reads a user at a quarter of DescribeUser's quota. Lambda
  * delivers every asynchronous invocation twice, as it may: every CloudFormation event and every hand-over
  * runs again 0.1 to 60 s (of AWS time) after the first. The tests run in order, each from the stack the
  * one before left.
@@ -10,11 +11,14 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectUserRoster } from '../../lib';
 import { Invocation } from '../support/cloudformation-driver';
+import { CompetingCaller } from '../support/competing-caller';
 import { calls } from '../support/end-to-end';
 import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 import { DeployResult } from '../support/stack-deployer';
 
-const { timeScale: K, ratePerSecond: RATE, burst: BURST } = TIME_SCALED_DEFAULT_QUOTA;
+const { timeScale: K, ratePerSecond: RATE, burst: BURST, quotas: QUOTAS } = TIME_SCALED_DEFAULT_QUOTA;
+/** A user of the instance outside the roster, that another caller of the account reads. */
+const integrationUser = randomUUID();
 const USER_COUNT = 2_000;
 const INSTANCE = randomUUID();
 const world = new RosterWorld({ timeScale: K, duplicates: { share: 1, delayMs: [100, 60_000] } });
@@ -50,14 +54,21 @@ const identityOf = (userId: string) => world.connect.user(INSTANCE, userId).iden
 beforeAll(() => {
   world.connect.addInstance({ id: INSTANCE, identityManagementType: 'CONNECT_MANAGED' });
   world.seedRoster(deployed, (_, index) => ({ FirstName: `Held${index}`, LastName: `Held${index}` }));
+  world.seedUser(INSTANCE, { id: integrationUser, username: 'integration.user', identityInfo: { LastName: 'Integration' } });
   world.throttleConnect(TIME_SCALED_DEFAULT_QUOTA);
 });
 afterAll(() => world.stop());
 
-test('the first deploy of 2,000 users at the default quota completes with no failure and few throttled requests', async () => {
-  // GIVEN a roster of 2,000 agents, none of whom holds the declared identity yet
+test('the first deploy of 2,000 users at the default quota completes with no failure and few throttled requests, leaving another caller its share', async () => {
+  // GIVEN a roster of 2,000 agents, none of whom holds the declared identity yet, and another caller of the
+  // account reading a user at a quarter of DescribeUser's quota for the whole deploy
+  const other = new CompetingCaller(world.connect.endpoint, { instanceId: INSTANCE, userId: integrationUser });
+  other.start(QUOTAS.DescribeUser.ratePerSecond / 4);
+
   // WHEN the stack is deployed
-  const { result, requests } = await deploy(deployed);
+  const { result, requests: all } = await deploy(deployed);
+  const competitor = await other.stop();
+  const requests = all.filter((request) => request.path !== `/users/${INSTANCE}/${integrationUser}`);
 
   // THEN it completes, and every agent holds the declaration
   expect(result.operations.map((op) => [op.requestType, op.answer.Status, op.answer.Reason])).toEqual([['Create', 'SUCCESS', undefined]]);
@@ -75,6 +86,9 @@ test('the first deploy of 2,000 users at the default quota completes with no fai
   expect(requests.length).toBeLessThanOrEqual(1.1 * needed);
   const throttled = requests.filter((request) => request.status === 429).length;
   const bound = (USER_COUNT - BURST) / RATE;
+  // AND the other caller got at least 90% of its requests through
+  expect(competitor.sent).toBeGreaterThan(100);
+  expect(competitor.succeeded / competitor.sent).toBeGreaterThanOrEqual(0.9);
   // AND its progress, published without a value, rose monotonically to the 2,000 users Connect now holds
   const runs = (await Promise.all(world.lambda.invocations.map((run) => run.ended))).filter((run): run is Invocation => !(run instanceof Error));
   const progress = runs.flatMap((run) => run.output.split('\n').filter((line) => line.includes('"message":"deploy progress"')).map((line) => JSON.parse(line)));
@@ -87,7 +101,8 @@ test('the first deploy of 2,000 users at the default quota completes with no fai
   const copies = world.lambda.invocations.filter((run) => run.kind === 'copy').length;
   console.log(
     `2,000 users at ${RATE}/s, every event delivered twice: ${(result.wallMs / 1000).toFixed(1)} s = ${(result.wallMs / 1000 / bound).toFixed(2)}× the bound; ` +
-      `${requests.length} requests for ${needed} calls, ${throttled} throttled; ${world.lambda.invocations.length - copies} invocations and ${copies} copies`,
+      `${requests.length} requests for ${needed} calls, ${throttled} throttled; ${world.lambda.invocations.length - copies} invocations and ${copies} copies; ` +
+      `another caller at ${QUOTAS.DescribeUser.ratePerSecond / 4}/s got ${competitor.succeeded} of ${competitor.sent} through`,
   );
 }, 600_000);
 
