@@ -5,6 +5,7 @@
  */
 import { cliExport } from './cli-export-runs';
 import { containerDeploy } from './container-deploy';
+import { deliveryDeploy } from './delivery-runs';
 import { Quota } from './deploy-figures';
 import { contendedDeploy, driftCheck, rosterDeploy } from './roster-world-runs';
 
@@ -14,7 +15,8 @@ export type MeasurementSpec =
   | { readonly kind: 'container-deploy'; readonly design: 'per-user' | 'aws-custom-resource'; readonly users: number; readonly quota: Quota; readonly maxContainers: number; readonly workDir: string }
   | { readonly kind: 'drift-check'; readonly users: number; readonly drifted: number; readonly quota: Quota }
   | { readonly kind: 'contended-deploy'; readonly users: number; readonly quota: Quota; readonly share: number; readonly arrivals: 'periodic' | 'random' }
-  | { readonly kind: 'cli-export'; readonly users: number; readonly timeScale: number; readonly share?: number };
+  | { readonly kind: 'cli-export'; readonly users: number; readonly timeScale: number; readonly share?: number }
+  | { readonly kind: 'delivery'; readonly design: 'roster' | 'per-user'; readonly users: number; readonly timeScale: number; readonly copies: boolean };
 
 export async function measure(spec: MeasurementSpec, progress: (message: string) => void): Promise<unknown> {
   switch (spec.kind) {
@@ -28,6 +30,8 @@ export async function measure(spec: MeasurementSpec, progress: (message: string)
       return contendedDeploy(spec.users, spec.quota, spec.share, spec.arrivals);
     case 'cli-export':
       return cliExport(spec.users, spec.timeScale, spec.share);
+    case 'delivery':
+      return deliveryDeploy(spec.design, spec.users, spec.timeScale, spec.copies);
   }
 }
 

@@ -217,10 +217,11 @@ export function buildRoster(
       return;
     }
     const candidate: ExportedUser = { InstanceId: instance, UserId: user.userId, IdentityInfo: declared };
-    const checked = checkRecord({ source: { file, format: 'json', entry: exported.length + 1 }, value: candidate });
+    // Checked as the file's own format will be read: a name holding a line break loads from JSON or YAML, not from CSV.
+    const checked = checkRecord({ source: { file, format: formatOf(file) ?? 'json', entry: exported.length + 1 }, value: candidate });
     const refused = new Map<IdentityField, string>();
     for (const problem of checked.problems) {
-      const field = IDENTITY_FIELDS.find((each) => problem.field === `IdentityInfo.${each}`);
+      const field = IDENTITY_FIELDS.find((each) => problem.field === `IdentityInfo.${each}` || problem.field === each);
       // Only identity values come from Connect here: a problem elsewhere would be this tool's own mistake.
       if (field === undefined) throw new CliError(`Unexpected: the roster entry of user ${user.userId} was refused (${problem.field}); nothing was written.`);
       if (!refused.has(field)) refused.set(field, problem.message);

@@ -52,7 +52,7 @@ export function checkRecord(record: RosterRecord): CheckedRecord {
       value instanceof BareNullWord
         ? [NULL_WORD_MESSAGE]
         : typeof value === 'string'
-          ? findValueMistakes(name, value)
+          ? findValueMistakes(name, value, source.format)
           : [`must be a string, not ${describeType(value)}${source.format === 'json' ? '; write it in double quotes' : ''}`];
     if (problems.length === 0) return value as string;
     reported.add(field);

@@ -4,6 +4,7 @@
  * value: what the file says is what reaches Connect, or the file is refused.
  */
 import type { IdentityField } from '../identity-rules';
+import type { RosterFormat } from './files';
 
 /** A value's field: an identity field, or one of the entry's IDs. */
 export type ValueField = IdentityField | 'InstanceId' | 'UserId' | 'Username';
@@ -11,9 +12,15 @@ export type ValueField = IdentityField | 'InstanceId' | 'UserId' | 'Username';
 interface Mistake {
   /** The fields it applies to; every field when left out. */
   readonly fields?: readonly ValueField[];
+  /** The formats it applies to; every format when left out. */
+  readonly formats?: readonly RosterFormat[];
   readonly test: (value: string) => boolean;
   readonly message: string;
 }
+
+/** Fields whose value may hold a line break or a tab, where only a deliberate escape can write one (JSON, YAML). */
+const MULTILINE_FIELDS: readonly ValueField[] = ['FirstName', 'LastName'];
+const ONE_LINE_FIELDS: readonly ValueField[] = ['InstanceId', 'UserId', 'Username', 'Email', 'SecondaryEmail', 'Mobile'];
 
 const MISTAKES: readonly Mistake[] = [
   {
@@ -23,8 +30,24 @@ const MISTAKES: readonly Mistake[] = [
       'what reaches Connect is exactly what the file says',
   },
   {
-    test: (value) => /[\u0000-\u001F\u007F]/.test(value),
-    message: 'holds a line break, a tab or another control character: a cell or value must be one line of text',
+    // In a CSV cell, a line break or a tab is an Alt+Enter or a paste gone wrong. In JSON and YAML one can
+    // only be written on purpose (an escape such as \n, a block scalar), so a name Connect holds with one (an
+    // export of it, say) loads as it is.
+    test: (value) => /[\t\n\r]/.test(value),
+    fields: ONE_LINE_FIELDS,
+    message: 'holds a line break or a tab: a value must be one line of text',
+  },
+  {
+    test: (value) => /[\t\n\r]/.test(value),
+    fields: MULTILINE_FIELDS,
+    formats: ['csv'],
+    message:
+      'holds a line break or a tab (an Alt+Enter in a spreadsheet cell): a cell must be one line of text. A name that ' +
+      'really holds one can be declared in a JSON or YAML roster, written as \\n',
+  },
+  {
+    test: (value) => /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value),
+    message: 'holds a control character: retype the value as plain text',
   },
   {
     test: (value) => /[\u00A0\u2007\u202F\u200B\u2060\uFEFF]/.test(value),
@@ -117,7 +140,9 @@ function isWrappedInQuotes(value: string): boolean {
   return value.length >= 2 && /^["'\u2018\u2019\u201C\u201D]/.test(value) && /["'\u2018\u2019\u201C\u201D]$/.test(value);
 }
 
-/** The mistakes found in one value, as messages that never repeat the value. */
-export function findValueMistakes(field: ValueField, value: string): string[] {
-  return MISTAKES.filter((mistake) => (mistake.fields?.includes(field) ?? true) && mistake.test(value)).map((mistake) => mistake.message);
+/** The mistakes found in one value of a file of `format`, as messages that never repeat the value. */
+export function findValueMistakes(field: ValueField, value: string, format: RosterFormat = 'csv'): string[] {
+  return MISTAKES.filter((mistake) => (mistake.fields?.includes(field) ?? true) && (mistake.formats?.includes(format) ?? true) && mistake.test(value)).map(
+    (mistake) => mistake.message,
+  );
 }

@@ -102,3 +102,18 @@ test('fields: any letter case, in the API order; the type decides the default an
   expect(chooseFields(undefined, 'EXISTING_DIRECTORY')).toEqual(['SecondaryEmail', 'Mobile']);
   expect(() => chooseFields(['LastName'], 'EXISTING_DIRECTORY')).toThrow(/EXISTING_DIRECTORY, on which LastName cannot be managed/);
 });
+
+test('a name that holds a line break is exported to JSON and YAML as it is, and named as not exportable to CSV', () => {
+  // GIVEN a user whose FirstName Connect holds with a line break
+  const held: IdentityRecord[] = [{ FirstName: 'Mary\nAnn', LastName: 'Major' }];
+  const users = [{ userId: userId(0), username: 'u0' }];
+  // WHEN the roster is built for each format
+  const asJson = buildRoster(users, held, ['FirstName', 'LastName'], INSTANCE, 'agents.json');
+  const asYaml = buildRoster(users, held, ['FirstName', 'LastName'], INSTANCE, 'agents.yaml');
+  const asCsv = buildRoster(users, held, ['FirstName', 'LastName'], INSTANCE, 'agents.csv');
+  // THEN JSON and YAML keep it, and CSV leaves it out, saying why
+  expect(asJson.users[0].IdentityInfo).toEqual({ FirstName: 'Mary\nAnn', LastName: 'Major' });
+  expect(asYaml.users[0].IdentityInfo).toEqual({ FirstName: 'Mary\nAnn', LastName: 'Major' });
+  expect(asCsv.users[0].IdentityInfo).toEqual({ LastName: 'Major' });
+  expect(asCsv.valuesLeftOut[0]).toMatchObject({ field: 'FirstName', message: expect.stringContaining('JSON or YAML') });
+});

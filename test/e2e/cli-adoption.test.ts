@@ -67,10 +67,14 @@ const centerUsers: { id: string; held: IdentityRecord; either?: IdentityField; n
   { id: randomUUID(), held: {} },
   { id: randomUUID(), held: {} },
 ];
-const samlUsers = Array.from({ length: 40 }, (_, index) => ({
-  id: randomUUID(),
-  held: { FirstName: `Samlfirst${index}`, LastName: `Samllast${index}`, Email: `saml${index}@idp.example.com`, ...(index % 2 ? { Mobile: `+4420794600${String(index).padStart(2, '0')}` } : {}) },
-}));
+const samlUsers = [
+  ...Array.from({ length: 40 }, (_, index) => ({
+    id: randomUUID(),
+    held: { FirstName: `Samlfirst${index}`, LastName: `Samllast${index}`, Email: `saml${index}@idp.example.com`, ...(index % 2 ? { Mobile: `+4420794600${String(index).padStart(2, '0')}` } : {}) } as IdentityRecord,
+  })),
+  // A name that holds a line break and a tab: a YAML roster carries it exactly (a CSV one names it).
+  { id: randomUUID(), held: { FirstName: 'Ana\nBelle', LastName: 'Tab\tbed "Q" O’Neill, Jr.', Email: 'ana.belle@idp.example.com' } as IdentityRecord },
+];
 
 const environment = () => bareEnvironment(world.connect.environment());
 

@@ -1,7 +1,7 @@
 /**
  * Lambda delivers asynchronous invocations at least once, and so CloudFormation's events and the
  * handler's own hand-overs can arrive twice, late, lost or forged. Time-scaled ten times, with a short
- * Lambda (10 s of test time) so that a stage of 300 agents takes several invocations, each scenario plays
+ * Lambda (10 s of test time) so that a stage of 200 agents takes several invocations, each scenario plays
  * one way delivery goes wrong and checks that nothing outdated is written, that each event gets one answer
  * (or answers that agree), and that the log says why an invocation did nothing.
  */
@@ -12,7 +12,7 @@ import { DeployResult } from '../support/stack-deployer';
 import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 
 const { timeScale: K } = TIME_SCALED_DEFAULT_QUOTA;
-const USER_COUNT = 300;
+const USER_COUNT = 200;
 const INSTANCE = randomUUID();
 const world = new RosterWorld({ timeScale: K, lambdaTimeoutMs: 100_000 });
 const ids = Array.from({ length: USER_COUNT }, () => randomUUID());
@@ -54,7 +54,7 @@ beforeAll(async () => {
 afterAll(() => world.stop());
 
 test('a first deploy whose stage takes several invocations answers once, after its last write', async () => {
-  // GIVEN 300 agents, none holding the declaration
+  // GIVEN 200 agents, none holding the declaration
   const runs = world.lambda.invocations.length;
 
   // WHEN they are deployed

@@ -62,6 +62,7 @@ afterAll(() => world.stop());
 test('the first deploy of 2,000 users at the default quota completes with no failure and few throttled requests, leaving another caller its share', async () => {
   // GIVEN a roster of 2,000 agents, none of whom holds the declared identity yet, and another caller of the
   // account reading a user at a quarter of DescribeUser's quota for the whole deploy
+  await world.startEmulators();
   const other = new CompetingCaller(world.connect.endpoint, { instanceId: INSTANCE, userId: integrationUser });
   other.start(QUOTAS.DescribeUser.ratePerSecond / 4);
 
@@ -139,9 +140,9 @@ test('an agent joining and another leaving call Connect for the newcomer only', 
 }, 120_000);
 
 test('a failed update rolls back, and the rollback restores the old declaration of every changed agent', async () => {
-  // GIVEN 100 agents renamed, and an agent that Connect does not know
+  // GIVEN 30 agents renamed, and an agent that Connect does not know
   const unknown = randomUUID();
-  const changed = deployed.map((each, index) => (index < 100 ? { ...each, IdentityInfo: { ...each.IdentityInfo, LastName: 'Interim' } } : each));
+  const changed = deployed.map((each, index) => (index < 30 ? { ...each, IdentityInfo: { ...each.IdentityInfo, LastName: 'Interim' } } : each));
 
   // WHEN it is deployed
   const { result } = await deploy([...changed, entry(9_999, unknown)]);
@@ -150,9 +151,9 @@ test('a failed update rolls back, and the rollback restores the old declaration 
   expect(result.status).toBe('UPDATE_ROLLBACK_COMPLETE');
   const [forward, rollback] = result.operations;
   expect(forward.answer.Status).toBe('FAILED');
-  expect(forward.answer.Reason).toContain('1 of 101 users could not be applied');
+  expect(forward.answer.Reason).toContain('1 of 31 users could not be applied');
   expect(forward.answer.Reason).toContain(`user ${unknown} in instance ${INSTANCE}: UserId: the user was not found`);
-  // AND the rollback (an Update back to the old properties) restores the 100 agents
+  // AND the rollback (an Update back to the old properties) restores the 30 agents
   expect(rollback).toMatchObject({ requestType: 'Update', rollback: true, answer: { Status: 'SUCCESS' } });
-  for (const each of deployed.slice(0, 100)) expect(identityOf(each.UserId!)).toEqual(each.IdentityInfo);
+  for (const each of deployed.slice(0, 30)) expect(identityOf(each.UserId!)).toEqual(each.IdentityInfo);
 }, 300_000);

@@ -255,7 +255,7 @@ describe('CSV rosters: the mistakes spreadsheets make, each with its cell', () =
 
     // THEN the line break is named in row 2, and the next agent is row 3 (its line is 4)
     expect(lines).toEqual([
-      `${file}: row 2 (UserId ${userId(1)}): FirstName (column C) holds a line break, a tab or another control character: a cell or value must be one line of text`,
+      `${file}: row 2 (UserId ${userId(1)}): FirstName (column C) holds a line break or a tab (an Alt+Enter in a spreadsheet cell): a cell must be one line of text. A name that really holds one can be declared in a JSON or YAML roster, written as \\n`,
       expect.stringContaining(`${file}: row 3 (UserId ${userId(2)}): FirstName (column C) starts or ends with a space`),
     ]);
   });
