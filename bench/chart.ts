@@ -1,4 +1,7 @@
-/** A small hand-built SVG: panels of a measure against the number of users, one line per design. */
+/**
+ * A small hand-built SVG: panels of a measure against the number of users, one line per design (or
+ * against time, for the deploy dashboard's picture).
+ */
 
 export interface Series {
   readonly label: string;
@@ -16,26 +19,36 @@ export interface Panel {
   readonly yLog?: boolean;
   /** A limit drawn as a dashed line, labelled at the start or the end of the axis (where no line crosses it). */
   readonly limit?: { readonly value: number; readonly label: string; readonly labelAt?: 'start' | 'end' };
+  /** The x axis's title. @default 'users declared' */
+  readonly xLabel?: string;
+  /** Ticks at each x value of the data, or at round numbers (for many points, such as times). @default 'data' */
+  readonly xTicks?: 'data' | 'nice';
 }
 
 const WIDTH = 360;
 const HEIGHT = 240;
 const MARGIN = { left: 64, right: 16, top: 36, bottom: 44 };
 
-export function chartSvg(panels: readonly Panel[], caption: string): string {
+/** Draws the panels side by side, with one legend for all (the first panel's series), or one under each panel. */
+export function chartSvg(panels: readonly Panel[], caption: string, options: { legendPerPanel?: boolean } = {}): string {
   const body = panels.map((panel, index) => `<g transform="translate(${index * WIDTH},0)">${panelSvg(panel)}</g>`).join('\n');
-  const legend = panels[0].series
-    .map((series, index) => {
-      const x = MARGIN.left + index * 250;
-      return `<line x1="${x}" y1="${HEIGHT + 16}" x2="${x + 24}" y2="${HEIGHT + 16}" stroke="${series.color}" stroke-width="3"/><text x="${x + 30}" y="${HEIGHT + 20}">${escape(series.label)}</text>`;
-    })
-    .join('');
+  const legendOf = (series: readonly Series[], offset: number, spacing: number, rows: boolean) =>
+    series
+      .map((each, index) => {
+        const x = offset + MARGIN.left + (rows ? 0 : index * spacing);
+        const y = HEIGHT + 16 + (rows ? index * 16 : 0);
+        return `<line x1="${x}" y1="${y}" x2="${x + 24}" y2="${y}" stroke="${each.color}" stroke-width="3"/><text x="${x + 30}" y="${y + 4}">${escape(each.label)}</text>`;
+      })
+      .join('');
+  const legend = options.legendPerPanel ? panels.map((panel, index) => legendOf(panel.series, index * WIDTH, 0, true)).join('') : legendOf(panels[0].series, 0, 250, false);
+  const legendRows = options.legendPerPanel ? Math.max(...panels.map((panel) => panel.series.length)) : 1;
+  const height = HEIGHT + 32 + legendRows * 16;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH * panels.length}" height="${HEIGHT + 48}" viewBox="0 0 ${WIDTH * panels.length} ${HEIGHT + 48}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH * panels.length}" height="${height}" viewBox="0 0 ${WIDTH * panels.length} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     body,
     legend,
-    `<text x="${MARGIN.left}" y="${HEIGHT + 40}" fill="#555">${escape(caption)}</text>`,
+    `<text x="${MARGIN.left}" y="${height - 8}" fill="#555">${escape(caption)}</text>`,
     `</svg>`,
     '',
   ].join('\n');
@@ -66,7 +79,7 @@ function panelSvg(panel: Panel): string {
   const ys = [...panel.series.flatMap((series) => series.points.map(([, value]) => value)), ...(panel.limit ? [panel.limit.value] : [])];
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const xAxis = axis(xs, panel.xLog ?? false, MARGIN.left, plotWidth, xs);
+  const xAxis = axis(xs, panel.xLog ?? false, MARGIN.left, plotWidth, panel.xTicks === 'nice' ? undefined : xs);
   const yAxis = axis(ys, panel.yLog ?? false, 0, plotHeight);
   const x = (n: number) => xAxis.position(n).toFixed(1);
   const y = (value: number) => (MARGIN.top + plotHeight - yAxis.position(value)).toFixed(1);
@@ -82,7 +95,7 @@ function panelSvg(panel: Panel): string {
   }
   parts.push(`<line x1="${MARGIN.left}" y1="${MARGIN.top + plotHeight}" x2="${MARGIN.left + plotWidth}" y2="${MARGIN.top + plotHeight}" stroke="#333"/>`);
   parts.push(`<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${MARGIN.top + plotHeight}" stroke="#333"/>`);
-  parts.push(`<text x="${MARGIN.left + plotWidth / 2}" y="${MARGIN.top + plotHeight + 32}" text-anchor="middle">users declared${panel.xLog ? ' (log scale)' : ''}</text>`);
+  parts.push(`<text x="${MARGIN.left + plotWidth / 2}" y="${MARGIN.top + plotHeight + 32}" text-anchor="middle">${escape(panel.xLabel ?? 'users declared')}${panel.xLog ? ' (log scale)' : ''}</text>`);
   parts.push(`<text transform="translate(14,${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">${escape(panel.unit)}</text>`);
   if (panel.limit) {
     const at = y(panel.limit.value);
@@ -94,7 +107,7 @@ function panelSvg(panel: Panel): string {
     if (series.points.length === 0) continue;
     const points = series.points.map(([n, value]) => `${x(n)},${y(value)}`).join(' ');
     parts.push(`<polyline points="${points}" fill="none" stroke="${series.color}" stroke-width="2.5"/>`);
-    for (const [n, value] of series.points) parts.push(`<circle cx="${x(n)}" cy="${y(value)}" r="3.5" fill="${series.color}"/>`);
+    if (series.points.length <= 40) for (const [n, value] of series.points) parts.push(`<circle cx="${x(n)}" cy="${y(value)}" r="3.5" fill="${series.color}"/>`);
   }
   return parts.join('\n');
 }

@@ -44,7 +44,12 @@ export async function deliveryDeploy(design: 'roster' | 'per-user', users: numbe
     world.throttleConnect({ quotas });
     const source = await world.synth((stack) => {
       if (design === 'roster') new ConnectUserRoster(stack, 'Center', { roster: world.roster(entries) });
-      else for (const [index, entry] of entries.entries()) new ConnectUserIdentity(stack, `User${index}`, { instanceId: entry.InstanceId, userId: entry.UserId, identityInfo: { firstName: entry.IdentityInfo.FirstName, lastName: entry.IdentityInfo.LastName } });
+      else {
+        for (const [index, entry] of entries.entries()) {
+          const { FirstName: firstName, LastName: lastName, Email: email } = entry.IdentityInfo;
+          new ConnectUserIdentity(stack, `User${index}`, { instanceId: entry.InstanceId, userId: entry.UserId, identityInfo: { firstName, lastName, email } });
+        }
+      }
     });
     const result = await world.deployer.deploy(source);
     await world.lambda.settled();
@@ -84,7 +89,7 @@ export function deliverySection(runs: readonly DeliveryFigures[], note: string):
     return (
       `| ${run.design} | ${int(run.users)} | ${run.copies ? 'every event twice' : 'once'} | ${run.succeeded ? 'yes' : 'NO'} | ${(run.wallMs / run.boundMs).toFixed(2)}× | ` +
       `${int(run.connectRequests)} for ${int(run.callsNeeded)} (${(run.connectRequests / run.callsNeeded).toFixed(3)}) | ${int(run.runs - run.copyRuns)} + ${int(run.copyRuns)} copies | ` +
-      `${int(run.ledgerReads)} / ${int(run.ledgerWrites)} (${((run.ledgerReads + run.ledgerWrites) / events).toFixed(1)} per event) | ${int(run.describeStackResource)} | ${run.staleWrites} / ${run.disagreeingAnswers} |`
+      `${int(run.ledgerReads)} / ${int(run.ledgerWrites)} (${((run.ledgerReads + run.ledgerWrites) / (run.design === 'roster' ? run.users : events)).toFixed(2)} per ${run.design === 'roster' ? 'user' : 'event'}) | ${int(run.describeStackResource)} | ${run.staleWrites} / ${run.disagreeingAnswers} |`
     );
   };
   const pairs = new Map<string, DeliveryFigures[]>();

@@ -5,6 +5,7 @@
  */
 import { cliExport } from './cli-export-runs';
 import { containerDeploy } from './container-deploy';
+import { dashboardRun } from './dashboard-picture';
 import { deliveryDeploy } from './delivery-runs';
 import { Quota } from './deploy-figures';
 import { contendedDeploy, driftCheck, rosterDeploy } from './roster-world-runs';
@@ -16,7 +17,8 @@ export type MeasurementSpec =
   | { readonly kind: 'drift-check'; readonly users: number; readonly drifted: number; readonly quota: Quota }
   | { readonly kind: 'contended-deploy'; readonly users: number; readonly quota: Quota; readonly share: number; readonly arrivals: 'periodic' | 'random' }
   | { readonly kind: 'cli-export'; readonly users: number; readonly timeScale: number; readonly share?: number }
-  | { readonly kind: 'delivery'; readonly design: 'roster' | 'per-user'; readonly users: number; readonly timeScale: number; readonly copies: boolean };
+  | { readonly kind: 'delivery'; readonly design: 'roster' | 'per-user'; readonly users: number; readonly timeScale: number; readonly copies: boolean }
+  | { readonly kind: 'dashboard'; readonly users: number; readonly timeScale: number };
 
 export async function measure(spec: MeasurementSpec, progress: (message: string) => void): Promise<unknown> {
   switch (spec.kind) {
@@ -32,6 +34,8 @@ export async function measure(spec: MeasurementSpec, progress: (message: string)
       return cliExport(spec.users, spec.timeScale, spec.share);
     case 'delivery':
       return deliveryDeploy(spec.design, spec.users, spec.timeScale, spec.copies);
+    case 'dashboard':
+      return dashboardRun(spec.users, spec.timeScale);
   }
 }
 

@@ -28,6 +28,7 @@ import { chartPanels, CLI_EXPORT_MARKERS, cliExportSection, cliExportTargets, Ha
 import { modelDeploy, PREVIOUS_BACKOFF } from './retry-model';
 import type { CliExportFigures } from './cli-export-runs';
 import { ChangeFigures, ContentionFigures, DriftCheckFigures } from './roster-world-runs';
+import { DashboardRun, dashboardSvg } from './dashboard-picture';
 import { DELIVERY_MARKERS, DeliveryFigures, deliverySection } from './delivery-runs';
 import { RESOURCE_TYPES, STACK_NAME } from './stacks';
 import { median } from './synth';
@@ -94,6 +95,15 @@ async function onlyDelivery(): Promise<void> {
   process.stdout.write(`${deliverySection(runs, note).join('\n')}\n`);
 }
 
+/** `npm run bench -- --only dashboard`: the deploy dashboard's picture, bench/dashboard.svg, from a time-scaled deploy. */
+async function onlyDashboard(): Promise<void> {
+  const users = 2_000;
+  const run = await runMeasurement<DashboardRun>({ kind: 'dashboard', users, timeScale: 10 }, `deploy of ${users} for the dashboard`, progress);
+  const caption = `What a stage published during a first deploy of ${users.toLocaleString('en-US')} agents at Connect's default quotas, beside another caller, played 10 times faster (npm run bench -- --only dashboard, ${new Date().toISOString().slice(0, 10)})`;
+  writeFileSync(path.join(ROOT, 'bench', 'dashboard.svg'), dashboardSvg(run, caption));
+  process.stdout.write(`Wrote bench/dashboard.svg from ${run.samples.length} samples.\n`);
+}
+
 /** The export runs: alone, then beside another caller at a quarter of DescribeUser's quota. */
 async function cliExportRuns(measure: <T>(spec: MeasurementSpec, label: string) => Promise<T>): Promise<CliExportFigures[]> {
   const alone = await measure<CliExportFigures>({ kind: 'cli-export', ...CLI_EXPORT }, `export of ${CLI_EXPORT.users}`);
@@ -123,6 +133,7 @@ async function main(): Promise<void> {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   if (only === 'cli-export') return onlyCliExport();
   if (only === 'delivery') return onlyDelivery();
+  if (only === 'dashboard') return onlyDashboard();
   const startedAt = Date.now();
   const loadAverages = sampleLoadAverage();
   rmSync(OUT, { recursive: true, force: true });

@@ -210,12 +210,12 @@ export class ConnectUserRoster extends Construct {
     });
   }
 
-  /** Users the running deploy has done so far, all stages: rises to `metricUsersTotal()`. Maximum over `period`. */
+  /** Users of the stage being deployed done so far: rises to `metricUsersTotal()` (stages run one after another). Maximum over `period`. */
   public metricUsersDone(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(DEPLOY_PROGRESS_METRICS.usersDone, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
 
-  /** Users the running deploy goes through, all stages (on an update, those whose declaration changed). Maximum over `period`. */
+  /** Users the stage being deployed goes through (on an update, those whose declaration changed). Maximum over `period`. */
   public metricUsersTotal(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(DEPLOY_PROGRESS_METRICS.usersTotal, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }

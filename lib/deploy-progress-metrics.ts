@@ -5,7 +5,8 @@
  *
  * Namespace `ConnectUserIdentity`, as the drift metrics; dimensions `service: RosterDeploy` and
  * `StackName`. Every value is a count, a rate or a number of users: never an identity value, a username
- * or a user ID. Stages run one after another, so the stack's rosters together publish one series.
+ * or a user ID. Stages run one after another, so the stack's rosters together publish one series, a stage
+ * at a time (the log line names the stage).
  */
 import { DRIFT_METRICS } from './drift-metrics';
 
@@ -13,9 +14,9 @@ export const DEPLOY_PROGRESS_METRICS = {
   namespace: DRIFT_METRICS.namespace,
   /** The `service` dimension. */
   service: 'RosterDeploy',
-  /** Users of the running deploy done so far (written, unchanged or failed), all stages so far counted: a gauge, Count. */
+  /** Users of the stage being deployed done so far (written, unchanged or failed): a gauge, Count. */
   usersDone: 'UsersDone',
-  /** Users the running deploy goes through, all stages: a gauge, Count. */
+  /** Users the stage being deployed goes through (on an update, those whose declaration changed): a gauge, Count. */
   usersTotal: 'UsersTotal',
   /** Users written (their declared fields differed), per interval: Count. */
   usersWritten: 'UsersWritten',

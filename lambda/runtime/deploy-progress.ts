@@ -5,7 +5,8 @@
  *
  * A stage creates one per invocation, `start()`s it, tells it each user's outcome and each throttled
  * request, and `stop()`s it before answering or handing over; the next invocation starts from the
- * `usersDone` this one reached, so that `UsersDone` rises across invocations and stages to the total.
+ * `usersDone` this one reached (the ledger keeps it), so that `UsersDone` rises across invocations to the
+ * stage's total.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DEPLOY_PROGRESS_INTERVAL_MS, DEPLOY_PROGRESS_METRICS } from '../../lib/deploy-progress-metrics';
@@ -18,9 +19,9 @@ export type UserOutcome = 'written' | 'unchanged' | 'failed';
 export interface DeployProgressOptions {
   /** The stack being deployed: the metrics' `StackName` dimension. */
   readonly stackName: string;
-  /** Users the deploy goes through, all stages. */
+  /** Users the stage goes through in this deploy. */
   readonly usersTotal: number;
-  /** Users done before this invocation: in earlier stages, and in earlier invocations of this stage. */
+  /** Users done before this invocation, in earlier invocations of this stage. */
   readonly usersDoneBefore?: number;
   /** Which stage this is, for the log line only (e.g. `2 of 4`). */
   readonly stage?: string;
@@ -62,7 +63,7 @@ export class DeployProgress {
     });
   }
 
-  /** Users done so far, all stages: what the next invocation starts from. */
+  /** Users of the stage done so far: what the next invocation starts from. */
   public get usersDone(): number {
     return this.done;
   }

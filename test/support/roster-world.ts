@@ -193,17 +193,23 @@ export class RosterWorld {
 
   /**
    * The writes to Connect (since `since`) that sent what no current declaration holds: a write is current
-   * when, at the moment Connect received it, a roster stage's event was in progress (sent, not yet answered)
-   * whose declaration file declares that user with exactly the values the write sent for the declared
-   * fields. Empty when every write followed the declaration CloudFormation was deploying at the time.
+   * when, at the moment Connect received it, an event was in progress (sent, not yet answered) whose
+   * declaration (a roster stage's file, or a single declaration's properties) declares that user with
+   * exactly the values the write sent for the declared fields. Empty when every write followed the declaration CloudFormation was deploying at the time.
    */
   staleWrites(results: readonly DeployResult[], since = 0): string[] {
     const windows: { from: number; to: number; declared: Map<string, Record<string, string>> }[] = [];
     for (const op of results.flatMap((result) => result.operations)) {
-      if (op.resourceType !== 'Custom::ConnectUserRoster' || op.requestType === 'Delete') continue;
-      const location = (op.event.ResourceProperties as unknown as { Declarations: { Bucket: string; Key: string } }).Declarations;
-      const document = JSON.parse(this.s3.get(location.Bucket, location.Key)!.toString('utf8')) as { declarations: RosterFileEntry[] };
-      const declared = new Map(document.declarations.filter((each) => each.UserId).map((each) => [`${bareInstanceId(each.InstanceId)}/${each.UserId}`, each.IdentityInfo]));
+      if (op.requestType === 'Delete') continue;
+      let declarations: RosterFileEntry[];
+      if (op.resourceType === 'Custom::ConnectUserRoster') {
+        const location = (op.event.ResourceProperties as unknown as { Declarations: { Bucket: string; Key: string } }).Declarations;
+        declarations = (JSON.parse(this.s3.get(location.Bucket, location.Key)!.toString('utf8')) as { declarations: RosterFileEntry[] }).declarations;
+      } else {
+        // A single declaration's values are its properties.
+        declarations = [op.event.ResourceProperties as unknown as RosterFileEntry];
+      }
+      const declared = new Map(declarations.filter((each) => each.UserId).map((each) => [`${bareInstanceId(each.InstanceId)}/${each.UserId}`, each.IdentityInfo]));
       const answeredAt = this.driver.puts.find((put) => put.requestId === op.event.RequestId && put.status === 200)?.receivedAt ?? op.endedAt;
       windows.push({ from: op.startedAt, to: answeredAt, declared });
     }
