@@ -23,27 +23,65 @@ function checkActions(template: Template): string[] {
 }
 
 describe('ConnectUserDriftCheck', () => {
-  test('schedules a check of the whole stack at the given interval', () => {
-    // GIVEN a roster and a check every six hours
+  test('schedules incremental checks at the given interval, and full re-reads on their own schedule', () => {
+    // GIVEN a roster and a check every six hours, with a full re-read every week
     const { stack } = stackWith((stack) => {
       new ConnectUserRoster(stack, 'Roster', { roster: { files: [], entries: [agent(0), agent(1)] } as unknown as Roster });
-      new ConnectUserDriftCheck(stack, 'Drift', { interval: Duration.hours(6) });
+      new ConnectUserDriftCheck(stack, 'Drift', { interval: Duration.hours(6), fullCheckInterval: Duration.days(7) });
     });
     const template = Template.fromStack(stack);
 
-    // THEN a rule starts the check function with the interval, and the function knows its stack
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)' });
-    const rule = Object.values(template.findResources('AWS::Events::Rule'))[0] as any;
-    expect(JSON.parse(rule.Properties.Targets[0].InputTransformer.InputTemplate.replace('<time>', '"time"'))).toEqual({
-      action: 'check-drift',
-      scheduledAt: 'time',
-      intervalSeconds: 21_600,
-    });
+    // THEN one rule starts incremental checks every six hours, another full re-reads every week, each naming its event
+    const inputOf = (expression: string) => {
+      const rule = Object.values(template.findResources('AWS::Events::Rule')).find((each: any) => each.Properties.ScheduleExpression === expression) as any;
+      return JSON.parse(rule.Properties.Targets[0].InputTransformer.InputTemplate.replace('<time>', '"time"').replace('<id>', '"id"'));
+    };
+    expect(inputOf('rate(6 hours)')).toEqual({ action: 'check-drift', scheduledAt: 'time', eventId: 'id', intervalSeconds: 21_600 });
+    expect(inputOf('rate(7 days)')).toEqual({ action: 'check-drift', full: true, scheduledAt: 'time', eventId: 'id', intervalSeconds: 604_800 });
+    // AND a check that waited in Lambda's queue longer than its interval is dropped (the next one covers it); a failed one is tried twice more
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 21_600, MaximumRetryAttempts: 2 });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.checkDrift',
       Runtime: 'nodejs24.x',
       Environment: { Variables: { STACK_ID: { Ref: 'AWS::StackId' }, STACK_NAME: { Ref: 'AWS::StackName' }, CORRECT_DRIFT: 'false' } },
     });
+  });
+
+  test('checks every 15 minutes and re-reads every user daily by default, and waits at most 15 minutes in the queue', () => {
+    // GIVEN a check with the defaults
+    const template = Template.fromStack(stackWith((stack) => new ConnectUserDriftCheck(stack, 'Drift')).stack);
+
+    // THEN
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 900 });
+    template.resourcePropertiesCountIs('AWS::Events::Rule', { EventPattern: Match.anyValue() }, 0);
+  });
+
+  test("with checkOnEdit, a rule sends CloudTrail's user changes to the check, except the stack's own roles' calls", () => {
+    // GIVEN a check of edits as they happen
+    const { stack } = stackWith((stack) => {
+      new ConnectUserIdentity(stack, 'Mary', { instanceId: INSTANCE, userId: agent(0).userId!, identityInfo: { lastName: 'Major' } });
+      new ConnectUserDriftCheck(stack, 'Drift', { checkOnEdit: true });
+    });
+    const template = Template.fromStack(stack);
+
+    // THEN the rule matches Connect's user-changing calls, whoever made them but the deploy's and the check's roles
+    const roleOf = (description: string) => Object.entries(template.findResources('AWS::IAM::Role')).find(([, role]: [string, any]) => role.Properties.Description.startsWith(description))![0];
+    const ownRoles = [{ 'Fn::GetAtt': [roleOf('Reads and updates'), 'Arn'] }, { 'Fn::GetAtt': [roleOf('Checks'), 'Arn'] }];
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.connect'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['connect.amazonaws.com'],
+          eventName: ['UpdateUserIdentityInfo', 'CreateUser', 'DeleteUser'],
+          userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': ownRoles }, { exists: false }] } } },
+        },
+      },
+    });
+    // AND the function knows the same roles, to ignore their calls if one reaches it
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.checkDrift', Environment: { Variables: Match.objectLike({ OWN_ROLE_ARNS: { 'Fn::Join': [',', ownRoles] } }) } });
   });
 
   test('reads without correction, and may write only with it', () => {
@@ -59,7 +97,7 @@ describe('ConnectUserDriftCheck', () => {
 
     // THEN only the correcting check may call UpdateUserIdentityInfo; both read the stack and the users
     expect(checkActions(reading)).not.toContain('connect:UpdateUserIdentityInfo');
-    expect(checkActions(reading)).toEqual(expect.arrayContaining(['connect:DescribeUser', 'connect:DescribeInstance', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate']));
+    expect(checkActions(reading)).toEqual(expect.arrayContaining(['connect:DescribeUser', 'connect:DescribeInstance', 'connect:ListUsers', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate']));
     expect(checkActions(correcting)).toContain('connect:UpdateUserIdentityInfo');
   });
 
@@ -80,19 +118,22 @@ describe('ConnectUserDriftCheck', () => {
       Statistic: 'Sum',
       Dimensions: Match.arrayWith([{ Name: 'StackName', Value: 'Center' }]),
     });
-    expect([drift.metricUsersChecked(), drift.metricUsersCorrected(), drift.metricUsersFailed(), drift.metricUsersNotChecked()].map((metric) => metric.metricName)).toEqual([
+    expect([drift.metricUsersChecked(), drift.metricUsersRead(), drift.metricUsersCorrected(), drift.metricUsersFailed(), drift.metricUsersNotChecked(), drift.metricCoverageLag()].map((metric) => metric.metricName)).toEqual([
       'UsersChecked',
+      'UsersRead',
       'UsersCorrected',
       'UsersFailed',
       'UsersNotChecked',
+      'CoverageLagSeconds',
     ]);
+    expect(drift.metricCoverageLag().statistic).toBe('Maximum');
   });
 
   test('reports nothing in cdk-nag AwsSolutions', () => {
     // GIVEN a 3,000-user roster checked with correction
     const { app } = stackWith((stack) => {
       new ConnectUserRoster(stack, 'Roster', { roster: { files: [], entries: Array.from({ length: 3_000 }, (_, index) => agent(index)) } as unknown as Roster });
-      new ConnectUserDriftCheck(stack, 'Drift', { correct: true });
+      new ConnectUserDriftCheck(stack, 'Drift', { correct: true, checkOnEdit: true });
     });
     app.synth();
 
