@@ -45,7 +45,7 @@ export class HeldEntry<T> {
    */
   async stillMine(freshMs: number): Promise<boolean> {
     if (this.lostWhy) return false;
-    if (Date.now() - this.confirmedAt <= freshMs) return true;
+    if (Date.now() - this.confirmedAt < freshMs) return true;
     const read = await this.ledger.read<T>(this.key);
     this.confirmedAt = Date.now();
     const why = this.ownership(read);
