@@ -120,6 +120,8 @@ export interface RequestRecord {
   /** The parsed JSON body, if any (test data only: it may hold identity values). */
   readonly body: unknown;
   readonly receivedAt: number;
+  /** The access key that signed it: who called. */
+  readonly accessKeyId?: string;
   status?: number;
   errorType?: string;
   answeredAt?: number;
@@ -210,7 +212,7 @@ export class ConnectEmulator extends LocalService {
   private readonly malformed = new Map<ConnectOperation, number>();
   private readonly refusedFields: ApiIdentityField[] = [];
   private echo: EchoStyle = 'off';
-  private readonly latencies = new Map<ConnectOperation, number>();
+  private readonly latencies = new Map<string, number>();
   private readonly hangs = new Map<ConnectOperation, number>();
   private readonly denied = new Set<ConnectOperation>();
   /** `<operation>/<user ID>` pairs answered with AccessDeniedException. */
@@ -357,9 +359,12 @@ export class ConnectEmulator extends LocalService {
     this.malformed.set(operation, (this.malformed.get(operation) ?? 0) + count);
   }
 
-  /** Waits this long before processing each request of an operation (0 removes it). */
-  setLatency(operation: ConnectOperation, ms: number): void {
-    this.latencies.set(operation, ms);
+  /**
+   * Waits this long before processing each request of an operation (0 removes it); with `accessKeyId`,
+   * only the requests that key signs (one caller's).
+   */
+  setLatency(operation: ConnectOperation, ms: number, options: { accessKeyId?: string } = {}): void {
+    this.latencies.set(options.accessKeyId ? `${operation}/${options.accessKeyId}` : operation, ms);
   }
 
   /** Never answers (nor processes) the next `count` requests of an operation. */
@@ -431,7 +436,8 @@ export class ConnectEmulator extends LocalService {
     } catch {
       body = raw;
     }
-    const record: RequestRecord = { operation: route?.operation ?? 'Unknown', method: request.method ?? '', path, body, receivedAt: Date.now() };
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1];
+    const record: RequestRecord = { operation: route?.operation ?? 'Unknown', method: request.method ?? '', path, body, receivedAt: Date.now(), accessKeyId };
     this.requests.push(record);
 
     const answer = (status: number, payload: unknown, errorType?: string, malform = false) => {
@@ -447,7 +453,7 @@ export class ConnectEmulator extends LocalService {
     if (!route) return answer(404, { Message: `no operation at ${request.method} ${path}` }, 'UnknownOperationException');
     const operation = route.operation;
 
-    const latency = this.latencies.get(operation) ?? 0;
+    const latency = this.latencies.get(`${operation}/${accessKeyId}`) ?? this.latencies.get(operation) ?? 0;
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const hangs = this.hangs.get(operation) ?? 0;
     if (hangs > 0) {

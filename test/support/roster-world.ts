@@ -182,9 +182,22 @@ export class RosterWorld {
    * container of the check function, with the environment its template gives it (`correct` chooses
    * CORRECT_DRIFT), answering with its summary. Hand-overs run through the Lambda emulator.
    */
-  async checkDrift(options: { correct: boolean; payload?: Record<string, unknown> }): Promise<Invocation> {
+  async checkDrift(options: { correct: boolean; payload?: Record<string, unknown>; crashAfterMs?: number }): Promise<Invocation> {
     const driver = await this.checkDriver(options.correct);
-    return driver.invoke((options.payload ?? { action: 'check-drift' }) as never, { mode: 'isolated', timeoutMs: this.deployer.lambdaTimeoutMs });
+    return driver.invoke((options.payload ?? { action: 'check-drift' }) as never, { mode: 'isolated', timeoutMs: this.deployer.lambdaTimeoutMs, crashAfterMs: options.crashAfterMs });
+  }
+
+  /** The access key the drift check's function signs Connect requests with (its role's session). */
+  async checkAccessKeyId(correct: boolean): Promise<string> {
+    await this.checkDriver(correct);
+    const check = Object.entries(this.firstTemplate).find(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties?.Handler === 'index.checkDrift');
+    return this.roleOf(check![1].Properties!.Role['Fn::GetAtt'][0]).accessKeyId;
+  }
+
+  /** What the drift checks know now, from the ledger: each instance's fact and pass, by instance key. */
+  async checkKnowledge(): Promise<Record<string, { covered?: { asOf: number; exceptions: Record<string, unknown> }; pass?: Record<string, unknown> }>> {
+    const item = (await this.ledger.items()).find((each) => each.key === `check#${this.driver.stackId}`);
+    return item?.state.instances ?? {};
   }
 
   /**
