@@ -9,7 +9,8 @@
  * - A request older than the current check, or a copy of a check that ended, does nothing.
  * - A newer request supersedes the current check: it asks it to stop (the holder sees the request at its
  *   next look at the ledger, within seconds), waits until it has stopped and saved how far it got, then
- *   takes the work over from there. At most one invocation works on the stack's checks at a time.
+ *   takes the work over from there (a hand-over of the older check on its way then finds it superseded).
+ *   At most one invocation works on the stack's checks at a time.
  * - A copy (or Lambda's retry) of the current check does nothing while an invocation holds it or a
  *   hand-over is on its way; when its holder died, it takes the check over where the ledger says it got.
  * - A hand-over is current only for the check and generation the ledger handed over, and only once.
@@ -17,6 +18,7 @@
 import { sleep } from '../../core/retry';
 import { HeldEntry } from '../runtime/held-entry';
 import { holds, Lease, Ledger, LedgerEntry } from '../runtime/ledger';
+import { DoneRanges } from '../runtime/long-run';
 import { Coverage, InstanceKnowledge } from './coverage';
 
 /** Counts of a check, in all its invocations. */
@@ -63,6 +65,11 @@ export interface CheckWork {
   readonly reason?: string;
   /** The oldest moment (Connect's clock) up to which every edit had been seen, when the check began. */
   readonly coveredFrom?: number;
+  /**
+   * Users this check has counted and reported, by instance key (positions in the instance's sorted list):
+   * a later invocation of the same check does not count or report them again.
+   */
+  readonly seen?: Record<string, DoneRanges>;
 }
 
 /** A request for a check. */
@@ -162,8 +169,8 @@ export async function claimRequest(ledger: Ledger, key: string, request: CheckRe
     if (record.waiting && record.waiting.checkId !== request.checkId && isNewer(record.waiting, request)) {
       return { kind: 'not current', why: 'a newer check is waiting to start' };
     }
-    const working = current?.status === 'running' && (holds(current.holder, now) || (current.handedOverUntil !== undefined && current.handedOverUntil > now));
-    if (working) {
+    // Only a live holder is waited for: a hand-over on its way finds the newer check current, and does nothing.
+    if (current?.status === 'running' && holds(current.holder, now)) {
       if (Date.now() >= wait.until) return { kind: 'not current', why: 'the check it supersedes did not stop in time; the next check covers this one' };
       if (record.waiting?.checkId !== request.checkId) {
         if (!(await write({ ...record, waiting: { checkId: request.checkId, requestedAt: request.requestedAt, full: request.full } }))) continue;

@@ -102,7 +102,7 @@ export type Finding = { readonly kind: 'matches' } | { readonly kind: 'drifted';
 
 /** A pass being worked on in an invocation: decisions are added as users are decided, and saved as a {@link Pass}. */
 export class WorkingPass {
-  private readonly done = new Set<number>();
+  private readonly done: Set<number>;
   private readonly exceptions: Record<string, Exception>;
   private overflowed: boolean;
 
@@ -111,7 +111,7 @@ export class WorkingPass {
     /** How many users the instance declares. */
     readonly count: number,
   ) {
-    for (const [start, end] of pass.done) for (let index = start; index < end; index++) this.done.add(index);
+    this.done = fromRanges(pass.done);
     this.exceptions = { ...pass.exceptions };
     this.overflowed = pass.overflowed === true;
   }
@@ -188,6 +188,13 @@ export class WorkingPass {
 /** How many exceptions a ledger item holds at most, all instances together (about 60 bytes each, of DynamoDB's 400 KB). */
 export const MAX_EXCEPTIONS = 2_000;
 
+/** Ranges as positions. */
+export function fromRanges(ranges: DoneRanges | undefined): Set<number> {
+  const indexes = new Set<number>();
+  for (const [start, end] of ranges ?? []) for (let index = start; index < end; index++) indexes.add(index);
+  return indexes;
+}
+
 /** Exceptions kept for all instances, in facts and passes. */
 export function exceptionCount(instances: Record<string, InstanceKnowledge>): number {
   let count = 0;
@@ -202,7 +209,8 @@ function sameVersions(a: Record<string, string>, b: Record<string, string>): boo
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
-function toRanges(indexes: Set<number>): DoneRanges {
+/** Positions as ranges. */
+export function toRanges(indexes: Set<number>): DoneRanges {
   const ranges: DoneRanges = [];
   for (const index of [...indexes].sort((a, b) => a - b)) {
     const last = ranges[ranges.length - 1];

@@ -30,7 +30,7 @@ import { ledgerFromEnvironment } from '../runtime/ledger';
 import { boundedHints, countDone, handOver, invocationTimings, invocationWindow, runPool, worthHandingOver } from '../runtime/long-run';
 import { stackState } from '../runtime/stack-state';
 import { CheckClaim, CheckCounts, checkKey, CheckRecord, CheckRequest, CheckStatus, claimHandOver, claimRequest, emptyCounts, HeldCheck, oldestCovered } from './check-work';
-import { exceptionCount, Finding, InstanceKnowledge, MAX_EXCEPTIONS, passFor, WorkingPass } from './coverage';
+import { exceptionCount, Finding, fromRanges, InstanceKnowledge, MAX_EXCEPTIONS, passFor, toRanges, WorkingPass } from './coverage';
 import { DeclaredInstance, deployedDeclaration, DeployedDeclaration, unchangedSince } from './deployed-declarations';
 import { checkEditedUser, isEditEvent } from './edit-check';
 import { isAtRest, StackChanged, StackWatch } from './stack-watch';
@@ -197,6 +197,8 @@ class CheckRun {
   private lastConnectTime?: number;
   private coveredFrom?: number;
   private pacer?: Pacer;
+  /** Users this check counted and reported, by instance: not again in a later invocation. */
+  private readonly seen = new Map<string, Set<number>>();
   private watch?: StackWatch;
   private readonly base;
 
@@ -218,7 +220,8 @@ class CheckRun {
     // again soon after, whoever takes it over starts near where it stopped, and a newer check waiting for
     // this one is seen.
     const renewal = setInterval(() => {
-      void this.held.update((record) => this.saved(record, 'running')).then(
+      const holder = { invocation: this.settings.invocation, until: Math.min(this.window.endsAt, Date.now() + this.settings.times.leaseMs) };
+      void this.held.update((record) => this.saved(record, 'running', { holder })).then(
         (kept) => (kept ? this.held.superseded && this.stop(this.held.superseded) : this.stop(this.held.lost ?? 'the check is no longer this invocation\'s')),
         () => undefined,
       );
@@ -300,7 +303,9 @@ class CheckRun {
         log('warn', 'drift', { ...this.base, ...item.who, fields: outcome.changedFields, corrected: outcome.kind === 'written', read: true });
         finding = outcome.kind === 'written' ? { kind: 'matches' } : { kind: 'drifted', fields: outcome.changedFields };
       } else finding = { kind: 'matches' };
-      this.counts.checked++;
+      const seen = this.seenIn(item.instanceKey);
+      if (!seen.has(item.index)) this.counts.checked++;
+      seen.add(item.index);
       if (target) {
         const before = target.pass.exceptionCount;
         target.pass.decided(item.index, item.userId, finding, room > 0);
@@ -358,6 +363,7 @@ class CheckRun {
     const same = await unchangedSince(instance, known?.covered?.versions, declared.stageFiles, instance.region);
     const pass = new WorkingPass(passFor(known, instance.versions, this.check.full, startedAt), instance.users.length);
     this.passes.set(key, { pass, known });
+    const seen = this.seenIn(key);
     let room = MAX_EXCEPTIONS - exceptionCount(this.knowledge());
     const items: ReadItem[] = [];
     instance.users.forEach((user, index) => {
@@ -374,6 +380,8 @@ class CheckRun {
         items.push(this.readItem(key, index, declaration, userId));
         return;
       }
+      if (seen.has(index)) return;
+      seen.add(index);
       this.counts.checked++;
       if (decision.drifted) {
         this.counts.drifted++;
@@ -384,6 +392,15 @@ class CheckRun {
       room -= pass.exceptionCount - before;
     });
     return items;
+  }
+
+  private seenIn(key: string): Set<number> {
+    let seen = this.seen.get(key);
+    if (!seen) {
+      seen = fromRanges(this.check.seen?.[key]);
+      this.seen.set(key, seen);
+    }
+    return seen;
   }
 
   private readItem(instanceKey: string, index: number, declaration: RosterDeclaration, userId: string | undefined): ReadItem {
@@ -414,7 +431,15 @@ class CheckRun {
     return {
       ...record,
       instances,
-      check: { ...record.check!, invocations: this.check.invocations + 1, counts: { ...this.counts }, status, ...(this.coveredFrom !== undefined ? { coveredFrom: this.coveredFrom } : {}), ...change },
+      check: {
+        ...record.check!,
+        invocations: this.check.invocations + 1,
+        counts: { ...this.counts },
+        status,
+        ...(this.coveredFrom !== undefined ? { coveredFrom: this.coveredFrom } : {}),
+        seen: Object.fromEntries([...this.seen].map(([key, indexes]) => [key, toRanges(indexes)])),
+        ...change,
+      },
     };
   }
 
@@ -437,7 +462,7 @@ class CheckRun {
       const generation = this.check.generation + 1;
       const next: DriftContinuation = { kind: DRIFT_CONTINUATION_KIND, checkId: this.check.checkId, generation, pacer: this.pacer?.state() };
       // The ledger hands the next generation over first: a copy of this hand-over, or a late one, finds it taken.
-      const reserved = await this.held.update((record) => this.saved(record, 'running', { generation, holder: undefined, handedOverUntil: Date.now() + this.settings.times.leaseMs }));
+      const reserved = await this.held.update((record) => this.saved(record, 'running', { generation, holder: undefined, handedOverUntil: Date.now() + 2 * this.settings.times.leaseMs }));
       if (!reserved) return this.summary('stopped', `the check is no longer this invocation's: ${this.held.lost}`);
       if (await handOver(next, this.window.endsAt)) return this.summary('continuing');
       log('error', 'drift check could not hand over to a new invocation', this.base);
@@ -451,7 +476,9 @@ class CheckRun {
   /** Ends the check in the ledger (its progress kept, and its new fact when `commit`), and answers. */
   private async end(status: Exclude<CheckStatus, 'running'>, reason?: string, commit = false): Promise<DriftSummary> {
     const written = await this.held.update((record) => this.saved(record, status, { holder: undefined, handedOverUntil: undefined, ...(reason ? { reason } : {}) }, commit)).catch(() => false);
-    return this.summary(status, reason ?? (written ? undefined : this.held.lost));
+    // Only what the ledger took counts: a check that is no longer this invocation's has not completed here.
+    if (!written) return this.summary('stopped', `the check is no longer this invocation's: ${this.held.lost ?? 'the ledger could not be written'}`);
+    return this.summary(status, reason);
   }
 
   private summary(status: DriftSummary['status'], reason?: string): DriftSummary {
