@@ -121,6 +121,8 @@ export async function checkEditedUser(event: EditEvent, context: Pick<Context, '
   const context_ = { pacer, clock: systemClock, signal: controller.signal };
   const counts = emptyCounts();
   let declaration = declarations.find((each) => each.UserId === userId);
+  /** How log lines name the user: as declared (a username by its hash). */
+  let declaredAs = declaration;
   const byUsername = declarations.filter((each) => each.UserId === undefined);
   if (!declaration && byUsername.length > 0) {
     // Declared by username? CreateUser names it; otherwise Connect says whose ID this is.
@@ -134,7 +136,10 @@ export async function checkEditedUser(event: EditEvent, context: Pick<Context, '
       }
     }
     const named = byUsername.find((each) => username !== undefined && each.Username === username);
-    if (named) declaration = { InstanceId: named.InstanceId, UserId: userId, IdentityInfo: named.IdentityInfo };
+    if (named) {
+      declaration = { InstanceId: named.InstanceId, UserId: userId, IdentityInfo: named.IdentityInfo };
+      declaredAs = named;
+    }
   }
   if (!declaration) return finish({ status: 'completed', reason: 'the stack does not declare the edited user', full: false, ...counts });
 
@@ -157,7 +162,7 @@ export async function checkEditedUser(event: EditEvent, context: Pick<Context, '
       await watch.confirm(readAt);
       counts.drifted = 1;
       if (outcome.kind === 'written') counts.corrected = 1;
-      log('warn', 'drift', { ...who, user: userKey(declaration), fields: outcome.changedFields, corrected: outcome.kind === 'written', read: true });
+      log('warn', 'drift', { ...who, user: userKey(declaredAs!), ...(declaredAs!.UserId === undefined ? { userId } : {}), fields: outcome.changedFields, corrected: outcome.kind === 'written', read: true });
     }
   } catch (error) {
     const reason = error instanceof StackChanged ? error.message : watch.changed ?? `the check of the edited user was cut short (${errorCode(error)})`;
