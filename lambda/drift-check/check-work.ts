@@ -15,6 +15,7 @@
  *   hand-over is on its way; when its holder died, it takes the check over where the ledger says it got.
  * - A hand-over is current only for the check and generation the ledger handed over, and only once.
  */
+import { PacerState } from '../../core/pacer';
 import { sleep } from '../../core/retry';
 import { HeldEntry } from '../runtime/held-entry';
 import { holds, Lease, Ledger, LedgerEntry } from '../runtime/ledger';
@@ -89,6 +90,8 @@ export interface CheckRecord {
   readonly waiting?: Pick<CheckRequest, 'checkId' | 'requestedAt' | 'full'>;
   /** What the checks know, by instance key. */
   readonly instances: Record<string, InstanceKnowledge>;
+  /** Each Connect operation's pacing when the last invocation ended: where the next one starts (bounded). */
+  readonly pacing?: Record<string, PacerState>;
 }
 
 /** How many ended checks are remembered: copies of older ones are older than the current check anyway. */

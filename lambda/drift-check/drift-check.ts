@@ -263,7 +263,9 @@ class CheckRun {
       for (const bad of declared.invalid) log('warn', 'user could not be checked', { ...this.base, instanceId: bad.instanceId, user: bad.user, field: bad.fields, problem: 'the declaration file holds an invalid declaration' });
     }
 
-    const pacer = (this.pacer = new Pacer(systemClock, undefined, boundedHints(this.settings.hints)));
+    // Each check starts at the pace the last one ended at (the ledger's), or a hand-over's hint: a check of a
+    // few users then need not spend its seconds finding quotas it found before.
+    const pacer = (this.pacer = new Pacer(systemClock, undefined, boundedHints({ ...this.held.state.pacing, ...this.settings.hints })));
     const sync = new UserSync({ region, pacer, clock: systemClock, signal: this.controller.signal, client: connectClient, freshReadMs: this.settings.times.freshMs });
     const items: ReadItem[] = [];
     try {
@@ -431,6 +433,7 @@ class CheckRun {
     return {
       ...record,
       instances,
+      ...(this.pacer ? { pacing: this.pacer.state() } : {}),
       check: {
         ...record.check!,
         invocations: this.check.invocations + 1,

@@ -120,8 +120,8 @@ test('a declared field edited in Connect is reported by IDs and field name; an u
   world.connect.editUser(INSTANCE, roster[3].UserId!, { LastName: 'Fixed-By-Supervisor' });
   world.connect.editUser(INSTANCE, byHand.id, { Email: 'changed-by-idp@example.org' });
   world.connect.editUser(INSTANCE, roster[4].UserId!, { Mobile: '+12065550999' });
-  // (Connect's LastModifiedTime is in whole seconds: edits within a second before a check are read again by the next one.)
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  // (Connect's LastModifiedTime and Date are in whole seconds: edits within two seconds before a check are read again by the next one.)
+  await new Promise((resolve) => setTimeout(resolve, 2_100));
 
   // WHEN a check without correction runs
   const { summary, logs, requests } = await check(false);
