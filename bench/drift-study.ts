@@ -1,8 +1,9 @@
 /**
  * What a drift check costs, time-scaled, at Connect's default quotas per operation (DescribeUser and
  * ListUsers 10 a second, the others 2) played k times faster: for each roster size, the first check (a
- * full re-read: nothing is known yet), then incremental checks after 0, 10, 100 and 1,000 edits, and on
- * the largest roster a check of one edited user started by CloudTrail's event (the event option).
+ * full re-read: nothing is known yet), then incremental checks after 0, 10, 100 and 1,000 edits, then a
+ * scheduled full re-read (as the daily one runs, at the pace the checks before it learned), and on the
+ * largest roster a check of one edited user started by CloudTrail's event (the event option).
  */
 import { ConnectUserDriftCheck, ConnectUserRoster } from '../lib';
 import type { DriftSummary } from '../lambda/drift-check/drift-check';
@@ -16,7 +17,8 @@ export interface DriftCheckRun {
   readonly users: number;
   /** Users edited in Connect since the last check. */
   readonly edits: number;
-  readonly kind: 'full' | 'incremental' | 'event';
+  /** The stack's first check (nothing known: every user read), a later full re-read, an incremental check, or a check of one edited user. */
+  readonly kind: 'first' | 'full' | 'incremental' | 'event';
   /** Scaled: from the schedule's (or CloudTrail's) event to the check's answer. */
   readonly wallMs: number;
   /** Connect requests by operation (throttled ones included), and how many were throttled. */
@@ -97,21 +99,24 @@ async function sizeStudy(users: number, timeScale: number, withEvents: boolean, 
     };
     const settle = () => new Promise((resolve) => setTimeout(resolve, 2_100));
 
-    runs.push(await measured(0, 'full', scheduled(true)));
+    runs.push(await measured(0, 'first', scheduled(false)));
     let next = 0;
     for (const edits of EDITS) {
-      for (const entry of entries.slice(next, next + edits)) world.connect.editUser(INSTANCE_ID, entry.UserId!, { LastName: 'Edited' });
+      // Users not edited yet first; a roster smaller than the edits gets every user edited (again).
+      for (let index = next; index < next + edits; index++) world.connect.editUser(INSTANCE_ID, entries[index % users].UserId!, { LastName: `Edited${index}` });
       next += edits;
       // LastModifiedTime and Connect's Date are whole seconds: edits just before a check are read by the next too.
       await settle();
       runs.push(await measured(edits, 'incremental', scheduled(false)));
     }
+    await settle();
+    runs.push(await measured(0, 'full', scheduled(true)));
     if (withEvents) {
       world.deliverCloudTrailEvents({ delayMs: [2_000, 10_000] });
       runs.push(
         await measured(1, 'event', async () => {
           const at = Date.now();
-          world.connect.editUser(INSTANCE_ID, entries[next].UserId!, { FirstName: 'EditedNow' });
+          world.connect.editUser(INSTANCE_ID, entries[next % users].UserId!, { FirstName: 'EditedNow' });
           return at;
         }),
       );

@@ -3,7 +3,9 @@
  * one's synth or CPU-bound work stalling another's emulators: `tsx bench/measure.ts '<spec as JSON>'`.
  * Progress goes to stderr; the last line on stdout is the result as JSON.
  */
+import { cliExport } from './cli-export-runs';
 import { containerDeploy } from './container-deploy';
+import { deliveryDeploy } from './delivery-runs';
 import { Quota } from './deploy-figures';
 import { contendedDeploy, rosterDeploy } from './roster-world-runs';
 import { driftStudy } from './drift-study';
@@ -13,7 +15,9 @@ export type MeasurementSpec =
   | { readonly kind: 'roster-deploy'; readonly users: number; readonly quota: Quota; readonly oneUserChange?: boolean }
   | { readonly kind: 'container-deploy'; readonly design: 'per-user' | 'aws-custom-resource'; readonly users: number; readonly quota: Quota; readonly maxContainers: number; readonly workDir: string }
   | { readonly kind: 'drift-study'; readonly sizes: readonly number[]; readonly quota: Quota }
-  | { readonly kind: 'contended-deploy'; readonly users: number; readonly quota: Quota; readonly share: number; readonly arrivals: 'periodic' | 'random' };
+  | { readonly kind: 'contended-deploy'; readonly users: number; readonly quota: Quota; readonly share: number; readonly arrivals: 'periodic' | 'random' }
+  | { readonly kind: 'cli-export'; readonly users: number; readonly timeScale: number; readonly share?: number }
+  | { readonly kind: 'delivery'; readonly design: 'roster' | 'per-user'; readonly users: number; readonly timeScale: number; readonly copies: boolean };
 
 export async function measure(spec: MeasurementSpec, progress: (message: string) => void): Promise<unknown> {
   switch (spec.kind) {
@@ -25,6 +29,10 @@ export async function measure(spec: MeasurementSpec, progress: (message: string)
       return driftStudy(spec.sizes, spec.quota.timeScale, progress);
     case 'contended-deploy':
       return contendedDeploy(spec.users, spec.quota, spec.share, spec.arrivals);
+    case 'cli-export':
+      return cliExport(spec.users, spec.timeScale, spec.share);
+    case 'delivery':
+      return deliveryDeploy(spec.design, spec.users, spec.timeScale, spec.copies);
   }
 }
 

@@ -1,4 +1,5 @@
 /** Renders the results of a run as BENCHMARKS.md, the chart's panels, and the summary printed at the end of `npm run bench`. */
+import { CliExportFigures, exportBoundMs } from './cli-export-runs';
 import type { Panel } from './chart';
 import { DeployFigures, gbSeconds, requestTotals } from './deploy-figures';
 import type { ModelResult, ModelScenario } from './retry-model';
@@ -49,6 +50,8 @@ export interface Results {
   readonly contention: readonly ContentionFigures[];
   readonly drift: DriftStudy;
   readonly retryModel: readonly { scenario: ModelScenario; previous: ModelResult; current: ModelResult }[];
+  /** `connect-user-identity export` of a center: alone, and beside another caller. */
+  readonly cliExport?: readonly CliExportFigures[];
 }
 
 export interface Target {
@@ -225,6 +228,7 @@ export function renderMarkdown(results: Results): string {
     ...driftSection(results.drift),
     ...handlerSection(results),
     ...retrySection(results),
+    ...cliExportSection(results.cliExport ?? []),
     ...methodSection(),
   ];
   return `${lines.join('\n')}\n`;
@@ -507,8 +511,8 @@ export function driftSection(study: DriftStudy): string[] {
   const total = (run: DriftCheckRun) => Object.values(run.requests).reduce((sum, count) => sum + count, 0);
   const gbOf = (run: DriftCheckRun) => (run.lambdaMs / 1000) * (study.memoryMb / 1024);
   const rows = study.runs.map((run) => {
-    const full = study.runs.find((each) => each.users === run.users && each.kind === 'full')!;
-    const label = run.kind === 'full' ? 'full re-read' : run.kind === 'event' ? 'event option, 1 edit' : `incremental, ${int(run.edits)} edits`;
+    const full = study.runs.find((each) => each.users === run.users && each.kind === 'full') ?? run;
+    const label = run.kind === 'first' ? 'first check (reads all)' : run.kind === 'full' ? 'full re-read' : run.kind === 'event' ? 'event option, 1 edit' : `incremental, ${int(run.edits)} edits`;
     return (
       `| ${int(run.users)} | ${label} | ${requestList(run)} | ${int(total(run))} (${int(run.throttled)}) | ${ratio(total(run) / total(full))} | ` +
       `${seconds(run.wallMs)} (${seconds(run.wallMs * k)}) | ${run.invocations} | ${gb(gbOf(run) * k)} |`
@@ -518,9 +522,9 @@ export function driftSection(study: DriftStudy): string[] {
     '## 5. Drift check cost',
     '',
     `Checks of a deployed roster, started as their schedules start them (ConnectUserDriftCheck, reporting only), at Connect's default quotas per operation ` +
-      `(DescribeUser and ListUsers 10 a second, the others 2) played ${k} times faster; the check function has ${study.memoryMb} MB. On each roster: the first check ` +
-      '(a full re-read: nothing is known yet), then incremental checks after 0, 10, 100 and 1,000 users were edited in Connect (each after the one before; ' +
-      'users that drifted earlier are reported again without a read), and on the largest a check of one edited user started by its CloudTrail event (2 to 10 s after the edit).',
+      `(DescribeUser and ListUsers 10 a second, the others 2) played ${k} times faster; the check function has ${study.memoryMb} MB. On each roster: the stack's first check ` +
+      '(nothing is known yet: every user is read, at a pace still to be found), then incremental checks after 0, 10, 100 and 1,000 users were edited in Connect (each after the one before; ' +
+      'users that drifted earlier are reported again without a read), then a scheduled full re-read (as the daily one runs), and on the largest roster a check of one edited user started by its CloudTrail event (2 to 10 s after the edit).',
     '',
     '| users | check | Connect requests | in all (throttled) | of a full re-read | time, scaled (Connect time) | invocations | Lambda GB-s (real) |',
     '|---:|---|---|---:|---:|---:|---:|---:|',
@@ -630,7 +634,12 @@ export function chartPanels(results: Results): Panel[] {
 
 /** The summary printed at the end of a run. */
 export function renderSummary(results: Results): string {
-  return [...headlines(results), '## Targets', '', ...targets(results).map((target) => `- ${target.met ? 'met' : 'MISSED'}: ${target.name}: ${target.measured}`)].join('\n');
+  return [
+    ...headlines(results),
+    '## Targets',
+    '',
+    ...[...targets(results), ...cliExportTargets(results.cliExport ?? [])].map((target) => `- ${target.met ? 'met' : 'MISSED'}: ${target.name}: ${target.measured}`),
+  ].join('\n');
 }
 
 /** CDK's refusal to synthesize, shortened to its reason. */
@@ -676,4 +685,90 @@ function minutes(valueMs: number): string {
 
 function int(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–';
+}
+
+/** What `export` is held to, against Connect's per-API default quotas played k times faster. */
+const CLI_EXPORT_TARGETS = { boundRatio: 1.15, requestsPerCall: 1.02, competitorShare: 0.9 } as const;
+
+/** Where the export section sits in BENCHMARKS.md, so that `npm run bench -- --only cli-export` can replace it alone. */
+export const CLI_EXPORT_MARKERS = { start: '<!-- cli-export: start -->', end: '<!-- cli-export: end -->' } as const;
+
+function exportTotals(run: CliExportFigures): { total: number; throttled: number; through: number } {
+  const { total, throttled } = requestTotals(run);
+  return { total, throttled, through: total - throttled };
+}
+
+/** The export's targets: time over the bound and requests per call alone, the other caller's share beside it. */
+export function cliExportTargets(runs: readonly CliExportFigures[]): Target[] {
+  const alone = runs.find((run) => run.share === undefined);
+  const beside = runs.find((run) => run.share !== undefined);
+  const targetsMet: Target[] = [];
+  if (alone) {
+    const { total, through } = exportTotals(alone);
+    targetsMet.push(
+      {
+        name: `export of ${int(alone.users)} users ≤ ${CLI_EXPORT_TARGETS.boundRatio}× the bound of its reads (each operation at its own quota)`,
+        met: alone.exitCode === 0 && alone.spanMs / alone.boundMs <= CLI_EXPORT_TARGETS.boundRatio,
+        measured: `${seconds(alone.spanMs)} ÷ ${seconds(alone.boundMs)} = ${ratio(alone.spanMs / alone.boundMs)}`,
+      },
+      {
+        name: `export: Connect requests ≤ ${CLI_EXPORT_TARGETS.requestsPerCall} per call that got through`,
+        met: total / through <= CLI_EXPORT_TARGETS.requestsPerCall,
+        measured: `${int(total)} requests for ${int(through)} calls = ${(total / through).toFixed(3)}`,
+      },
+    );
+  }
+  if (beside?.competitor && beside.share !== undefined) {
+    const kept = beside.competitor.succeeded / beside.competitor.sent;
+    targetsMet.push({
+      name: `another DescribeUser caller at ${percent(beside.share)} of the quota keeps ≥ ${percent(CLI_EXPORT_TARGETS.competitorShare)} of its requests during an export`,
+      met: beside.exitCode === 0 && kept >= CLI_EXPORT_TARGETS.competitorShare,
+      measured: `${int(beside.competitor.succeeded)} of ${int(beside.competitor.sent)} = ${percent(kept)}`,
+    });
+  }
+  return targetsMet;
+}
+
+/** Section 8: `connect-user-identity export`, between markers; `note` says how it was run when run alone. */
+export function cliExportSection(runs: readonly CliExportFigures[], note?: string): string[] {
+  if (runs.length === 0) return [];
+  const first = runs[0];
+  const k = first.timeScale;
+  const quota = (operation: string) => `${first.quotas[operation].ratePerSecond}/s (burst ${first.quotas[operation].burst})`;
+  const row = (run: CliExportFigures) => {
+    const { total, throttled, through } = exportTotals(run);
+    const shareBound =
+      run.share === undefined
+        ? '–'
+        : ratio(run.spanMs / exportBoundMsAtShare(run));
+    const competitor = run.competitor ? `${int(run.competitor.succeeded)} of ${int(run.competitor.sent)} (${percent(run.competitor.succeeded / run.competitor.sent)})` : '–';
+    return `| ${run.share === undefined ? 'alone' : `beside a caller at ${percent(run.share)} of DescribeUser's quota`} | ${int(run.usersExported)} | ${seconds(run.spanMs)} (${minutes(run.spanMs * k)}) | ${seconds(run.boundMs)} | ${ratio(run.spanMs / run.boundMs)} | ${shareBound} | ${int(total)} / ${int(through)} (${int(throttled)} throttled) | ${competitor} | ${seconds(run.processMs)} |`;
+  };
+  return [
+    CLI_EXPORT_MARKERS.start,
+    '## 8. Export of a running center (the command-line tool)',
+    '',
+    `\`connect-user-identity export\` of ${int(first.users)} users, the bundled tool in a process of its own, against Connect's per-API default quotas played ${k} times faster ` +
+      `(DescribeUser ${quota('DescribeUser')}, ListUsers ${quota('ListUsers')}, DescribeInstance ${quota('DescribeInstance')}). It reads the instance, lists its users a page of 1,000 ` +
+      'at a time, then describes each user, every call paced per operation. The span runs from its first request to its last answer; the bound is the least time the quotas allow for the calls that got through, ' +
+      "each operation at its own quota ((calls − burst) ÷ rate of the busiest). Beside another caller, that caller takes its share of DescribeUser's quota, so the export's bound at the quota left is given too.",
+    '',
+    ...(note ? [note, ''] : []),
+    '| run | users exported | span, scaled (real) | bound | span ÷ bound | span ÷ bound at the quota left | requests / calls through | other caller got through | process, start to end |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...runs.map(row),
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...cliExportTargets(runs).map((target) => `| ${target.name} | ${target.measured} | ${target.met ? 'yes' : '**no**'} |`),
+    '',
+    CLI_EXPORT_MARKERS.end,
+    '',
+  ];
+}
+
+/** The bound of a run beside another caller, at the DescribeUser quota the caller leaves. */
+function exportBoundMsAtShare(run: CliExportFigures): number {
+  const left: Record<string, { ratePerSecond: number; burst: number }> = { ...run.quotas, DescribeUser: { ...run.quotas.DescribeUser, ratePerSecond: run.quotas.DescribeUser.ratePerSecond * (1 - (run.share ?? 0)) } };
+  return exportBoundMs(Object.fromEntries(Object.entries(run.requests).map(([operation, stats]) => [operation, stats.total - stats.throttled])), left);
 }

@@ -2,8 +2,10 @@
  * `npm run bench`: the roster design (ConnectUserRoster), the per-user design (one ConnectUserIdentity
  * per user) and AwsCustomResource, side by side in one run on one machine: synth from 1 to 10,000
  * users, time-scaled first deploys, pacing across quotas (the model and the real handler), the cost of
- * a drift check, and a one-user change of a 10,000-user roster. Writes BENCHMARKS.md and
- * bench/chart.svg, and prints the targets.
+ * a drift check, a one-user change of a 10,000-user roster, and the command-line tool's export of a
+ * center, and deploys with every event delivered twice. Writes BENCHMARKS.md and bench/chart.svg, and
+ * prints the targets. `--only cli-export` (or `--only delivery`) runs that part alone and rewrites only its
+ * section.
  *
  * Three phases: synth and the models, which need the CPU to themselves; the paced runs of the roster
  * design, which mostly wait on Connect's (emulated) quota and so run side by side, each in a process
@@ -22,10 +24,12 @@ import { DeployFigures, Quota } from './deploy-figures';
 import { assetBytes, HandlerLoadSample, loadHandlerOnce } from './handler-load';
 import { MeasurementSpec } from './measure';
 import { pacingStudy } from './pacing-study';
-import { chartPanels, HandlerRow, Machine, renderMarkdown, renderSummary, Results } from './report';
+import { chartPanels, CLI_EXPORT_MARKERS, cliExportSection, cliExportTargets, HandlerRow, Machine, renderMarkdown, renderSummary, Results } from './report';
 import { modelDeploy, PREVIOUS_BACKOFF } from './retry-model';
+import type { CliExportFigures } from './cli-export-runs';
 import { ChangeFigures, ContentionFigures } from './roster-world-runs';
 import type { DriftStudy } from './drift-study';
+import { DELIVERY_MARKERS, DeliveryFigures, deliverySection } from './delivery-runs';
 import { RESOURCE_TYPES, STACK_NAME } from './stacks';
 import { median } from './synth';
 import { synthStudy } from './synth-study';
@@ -48,9 +52,79 @@ const REAL_PACING: readonly { users: number; quota: Quota }[] = [
 const DRIFT_SIZES = [1_000, 10_000] as const;
 const CONTENDED_USERS = 2_000;
 const COMPETITOR_SHARE = 0.25;
+/** `connect-user-identity export`: a center of 2,000 users at Connect's per-API default quotas, ten times faster. */
+const CLI_EXPORT = { users: 2_000, timeScale: 10 } as const;
 const HANDLER_RUNS = 5;
 
+/** Delivery's cost: each design deployed with Lambda delivering each event once, then every event twice. */
+const DELIVERY = [
+  { design: 'roster' as const, users: 2_000 },
+  { design: 'per-user' as const, users: 50 },
+];
+
+async function deliveryRuns(measure: <T>(spec: MeasurementSpec, label: string) => Promise<T>): Promise<DeliveryFigures[]> {
+  const runs: DeliveryFigures[] = [];
+  for (const { design, users } of DELIVERY) {
+    for (const copies of [false, true]) {
+      runs.push(await measure<DeliveryFigures>({ kind: 'delivery', design, users, timeScale: 10, copies }, `${design} deploy of ${users}${copies ? ', every event twice' : ''}`));
+    }
+  }
+  return runs;
+}
+
+/** Replaces a section of BENCHMARKS.md between its markers (or adds it before "How it is measured"). */
+function spliceSection(markdown: string, markers: { start: string; end: string }, section: string): string {
+  const start = markdown.indexOf(markers.start);
+  const end = markdown.indexOf(markers.end);
+  return start >= 0 && end > start
+    ? `${markdown.slice(0, start)}${section.trimEnd()}${markdown.slice(end + markers.end.length)}`
+    : markdown.replace('## How it is measured', `${section}\n## How it is measured`);
+}
+
+/** `npm run bench -- --only delivery`: the delivery runs alone, their section of BENCHMARKS.md replaced. */
+async function onlyDelivery(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const loadAverages = sampleLoadAverage();
+  const runs = await deliveryRuns((spec, label) => runMeasurement(spec, label, progress));
+  const load = loadAverages.stop();
+  const note =
+    `Run alone with \`npm run bench -- --only delivery\` on ${new Date().toISOString().slice(0, 10)}, on the machine above, its load average (1 min, ` +
+    `sampled every 10 s, other work included) ${load.start.toFixed(2)} at the start, ${load.highest.toFixed(2)} at the highest and ${load.end.toFixed(2)} at the end.`;
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  writeFileSync(file, spliceSection(readFileSync(file, 'utf8'), DELIVERY_MARKERS, deliverySection(runs, note).join('\n')));
+  writeFileSync(path.join(OUT, 'delivery.json'), `${JSON.stringify(runs, null, 2)}\n`);
+  process.stdout.write(`${deliverySection(runs, note).join('\n')}\n`);
+}
+
+/** The export runs: alone, then beside another caller at a quarter of DescribeUser's quota. */
+async function cliExportRuns(measure: <T>(spec: MeasurementSpec, label: string) => Promise<T>): Promise<CliExportFigures[]> {
+  const alone = await measure<CliExportFigures>({ kind: 'cli-export', ...CLI_EXPORT }, `export of ${CLI_EXPORT.users}`);
+  const beside = await measure<CliExportFigures>({ kind: 'cli-export', ...CLI_EXPORT, share: COMPETITOR_SHARE }, `export of ${CLI_EXPORT.users} beside a caller`);
+  return [alone, beside];
+}
+
+/**
+ * `npm run bench -- --only cli-export`: the export runs alone, their section of BENCHMARKS.md replaced
+ * (or added before "How it is measured"), the rest of the file left as the last full run wrote it.
+ */
+async function onlyCliExport(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const loadAverages = sampleLoadAverage();
+  const runs = await cliExportRuns((spec, label) => runMeasurement(spec, label, progress));
+  const load = loadAverages.stop();
+  const note =
+    `Run alone with \`npm run bench -- --only cli-export\` on ${new Date().toISOString().slice(0, 10)}, on the machine above, its load average (1 min, ` +
+    `sampled every 10 s, other work included) ${load.start.toFixed(2)} at the start, ${load.highest.toFixed(2)} at the highest and ${load.end.toFixed(2)} at the end.`;
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  writeFileSync(file, spliceSection(readFileSync(file, 'utf8'), CLI_EXPORT_MARKERS, cliExportSection(runs, note).join('\n')));
+  writeFileSync(path.join(OUT, 'cli-export.json'), `${JSON.stringify(runs, null, 2)}\n`);
+  process.stdout.write(`${cliExportTargets(runs).map((target) => `- ${target.met ? 'met' : 'MISSED'}: ${target.name}: ${target.measured}`).join('\n')}\n\nUpdated section 8 of BENCHMARKS.md.\n`);
+}
+
 async function main(): Promise<void> {
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  if (only === 'cli-export') return onlyCliExport();
+  if (only === 'delivery') return onlyDelivery();
   const startedAt = Date.now();
   const loadAverages = sampleLoadAverage();
   rmSync(OUT, { recursive: true, force: true });
@@ -106,7 +180,9 @@ async function main(): Promise<void> {
             await measure<ContentionFigures>({ kind: 'contended-deploy', users: CONTENDED_USERS, quota: DEFAULT_QUOTA_SCALED, share: COMPETITOR_SHARE, arrivals }, `deploy of ${CONTENDED_USERS} beside a ${arrivals} caller`),
           );
         }
-        return { drift, contention };
+        const cliExport = await cliExportRuns(measure);
+        const delivery = await deliveryRuns(measure);
+        return { drift, contention, cliExport, delivery };
       })(),
     ]),
   );
@@ -152,10 +228,12 @@ async function main(): Promise<void> {
     contention: others.contention,
     drift: others.drift,
     retryModel,
+    cliExport: others.cliExport,
   };
 
   writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), renderMarkdown(results));
+  const deliveryNote = 'Measured in the second phase above, beside the other paced runs.';
+  writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), spliceSection(renderMarkdown(results), DELIVERY_MARKERS, deliverySection(others.delivery, deliveryNote).join('\n')));
   writeFileSync(path.join(ROOT, 'bench', 'chart.svg'), chartSvg(chartPanels(results), `npm run bench, ${results.date}: ${machine.cpus} × ${machine.cpuModel}, Node.js ${machine.node}`));
   process.stdout.write(`\n${renderSummary(results)}\n\nWrote BENCHMARKS.md and bench/chart.svg (raw results: bench/out/results.json).\n`);
 }

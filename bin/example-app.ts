@@ -11,12 +11,12 @@ export const DEFAULT_ROSTER = path.join(__dirname, '..', 'examples', 'roster.yam
 export const EXAMPLE_STACK_NAME = 'ConnectUserIdentityExample';
 
 /**
- * Builds the example app: one stack declaring the roster named by the `roster` context value.
- * Throws a RosterError listing every problem of a roster that has any.
+ * Builds the example app: one stack declaring the roster named by the `roster` context value. A roster
+ * with problems fails the app's synth, one validation error per problem.
  */
 export function createExampleApp(props: AppProps = {}): { app: App; stack: Stack } {
   const app = new App(props);
-  const roster = Roster.load(String(app.node.tryGetContext('roster') ?? DEFAULT_ROSTER));
+  const roster = Roster.fromPath(String(app.node.tryGetContext('roster') ?? DEFAULT_ROSTER));
   const stack = new Stack(app, EXAMPLE_STACK_NAME, {
     description: 'Declares the identities of Amazon Connect users from a roster (ConnectUserIdentity example)',
   });

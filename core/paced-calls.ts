@@ -9,11 +9,18 @@ import { describeError, fieldsNamedBy, httpStatusOf } from './failure-reasons';
 import { Clock, Pacer } from './pacer';
 import { backoffCeiling, DEFAULT_BACKOFF, PERSISTENT_ERROR_RETRIES, retryReason } from './retry';
 
+/**
+ * What kind of failure a call met, for callers that act on it rather than only report it (the command-line
+ * tool's `plan` lists users not found apart, and ends a run that has no access or no credentials).
+ */
+export type FailureKind = 'user-not-found' | 'instance-not-found' | 'access-denied' | 'no-credentials';
+
 /** A failure of one user's call: the field (or operation) at fault, and a value-free problem. */
 export class UserFailed extends Error {
   constructor(
     readonly field: string,
     readonly problem: string,
+    readonly kind?: FailureKind,
   ) {
     super(problem);
   }
@@ -111,11 +118,13 @@ export function explainFailure(error: unknown, operation: string, declaredFields
   const name = error instanceof Error ? error.name : '';
   switch (name) {
     case 'ResourceNotFoundException':
-      return operation === 'DescribeInstance'
-        ? new UserFailed('InstanceId', `the instance was not found (${operation}: ${facts})`)
-        : new UserFailed('UserId', `the user was not found in the instance (${operation}: ${facts})`);
+      return operation === 'DescribeInstance' || operation === 'ListUsers'
+        ? new UserFailed('InstanceId', `the instance was not found (${operation}: ${facts})`, 'instance-not-found')
+        : new UserFailed('UserId', `the user was not found in the instance (${operation}: ${facts})`, 'user-not-found');
     case 'AccessDeniedException':
-      return new UserFailed(operation, `access denied to connect:${operation} (${facts}); the handler's role must allow it on this user`);
+      return new UserFailed(operation, `access denied to connect:${operation} (${facts}); the handler's role must allow it on this user`, 'access-denied');
+    case 'CredentialsProviderError':
+      return new UserFailed(operation, `no AWS credentials were found for ${operation} (${facts})`, 'no-credentials');
     case 'InvalidParameterException':
     case 'InvalidRequestException': {
       const named = fieldsNamedBy(error);

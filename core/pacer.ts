@@ -228,21 +228,40 @@ export class OperationPacer {
   }
 }
 
+/**
+ * Connect's default quota of each operation the library calls, in requests a second (Service Quotas; each
+ * API is throttled apart, per account and region). A pacer may start there and still finds the real quota:
+ * it grows past it until Connect throttles, and falls back when Connect does.
+ */
+export const DEFAULT_QUOTA_RATES: Readonly<Record<string, number>> = {
+  UpdateUserIdentityInfo: 2,
+  DescribeUser: 10,
+  ListUsers: 10,
+  SearchUsers: 2,
+  DescribeInstance: 2,
+};
+
 /** One {@link OperationPacer} per Connect operation. */
 export class Pacer {
   private readonly pacers = new Map<string, OperationPacer>();
 
+  /**
+   * @param initialRates where an operation's pacer starts, by operation; the others start at
+   * `settings.initialRate`.
+   */
   constructor(
     private readonly clock: Clock,
     private readonly settings: PacerSettings = DEFAULT_PACER_SETTINGS,
     private readonly resumed: Record<string, PacerState> = {},
+    private readonly initialRates: Readonly<Record<string, number>> = {},
   ) {}
 
   /** The pacer of an operation, created on first use. */
   of(operation: string): OperationPacer {
     let pacer = this.pacers.get(operation);
     if (!pacer) {
-      pacer = new OperationPacer(this.clock, this.settings, this.resumed[operation]);
+      const initialRate = this.initialRates[operation] ?? this.settings.initialRate;
+      pacer = new OperationPacer(this.clock, { ...this.settings, initialRate }, this.resumed[operation]);
       this.pacers.set(operation, pacer);
     }
     return pacer;

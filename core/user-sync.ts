@@ -10,13 +10,14 @@ import {
   DescribeUserCommand,
   SearchUsersCommand,
   UpdateUserIdentityInfoCommand,
+  UserIdentityInfo,
 } from '@aws-sdk/client-connect';
 import { hasInstanceIdShape, IdentityField, IdentityManagementType, isUserId, parseInstanceReference, Problem, validateIdentityInfo } from '../lib/identity-rules';
 import { bareInstanceId, RosterDeclaration, userKey } from '../lib/roster-declarations';
 import { errorCode } from './failure-reasons';
 import { heldValueProblems, mergeIdentity, usersNamed } from './identity-merge';
 import { Clock, Pacer } from './pacer';
-import { pacedCall, pacedCallIfWanted, UserFailed } from './paced-calls';
+import { FailureKind, pacedCall, pacedCallIfWanted, UserFailed } from './paced-calls';
 
 /** A user a stage could not apply, and why: IDs, a field and a value-free cause. */
 export interface UserFailure {
@@ -28,6 +29,8 @@ export interface UserFailure {
   readonly field: string;
   /** What went wrong and what to do, without any value. */
   readonly problem: string;
+  /** What kind of failure it is, when a caller may act on it (see {@link FailureKind}). */
+  readonly kind?: FailureKind;
 }
 
 /** What applying (or checking) one user came to. */
@@ -48,6 +51,11 @@ export interface ApplyOptions {
    * throttle); a rejection stops it (the user is then not done).
    */
   readonly beforeWrite?: () => Promise<void>;
+  /**
+   * Called with what Connect holds for the user once read, for a caller that shows it to a person (the
+   * command-line tool's `plan --show-values` on a terminal). Identity values: never log them.
+   */
+  readonly onRead?: (held: UserIdentityInfo) => void;
 }
 
 /** A write that `beforeWrite` refused: the user is left as it is, and not done. */
@@ -107,15 +115,21 @@ export class UserSync {
    */
   async apply(declaration: RosterDeclaration, options: ApplyOptions = { write: true }): Promise<UserOutcome> {
     const instanceId = bareInstanceId(declaration.InstanceId);
-    const failure = (field: string, problem: string): UserOutcome => ({
+    const failure = (field: string, problem: string, kind?: FailureKind): UserOutcome => ({
       kind: 'failed',
-      failure: { instanceId: hasInstanceIdShape(instanceId) ? instanceId : 'the declared instance', user: userKey(declaration), field, problem },
+      failure: {
+        instanceId: hasInstanceIdShape(instanceId) ? instanceId : 'the declared instance',
+        user: userKey(declaration),
+        field,
+        problem,
+        ...(kind ? { kind } : {}),
+      },
     });
     try {
       return await this.applyOrThrow(declaration, instanceId, options);
     } catch (error) {
       if (this.options.signal.aborted || error instanceof WriteRefused) throw error;
-      if (error instanceof UserFailed) return failure(error.field, error.problem);
+      if (error instanceof UserFailed) return failure(error.field, error.problem, error.kind);
       // A failure of this code, not of the user: report its code, never its message.
       return failure('IdentityInfo', `unexpected ${errorCode(error)}`);
     }
@@ -136,6 +150,7 @@ export class UserSync {
       const described = await this.call('DescribeUser', () =>
         client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), { abortSignal: this.options.signal }),
       );
+      options.onRead?.(described.User?.IdentityInfo ?? {});
       const merged = mergeIdentity(described.User?.IdentityInfo ?? {}, declaration.IdentityInfo, type);
       // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse
       // the whole record: name the undeclared field at fault.
@@ -220,7 +235,7 @@ export class UserSync {
       ),
     );
     const matches = usersNamed(found.Users, username);
-    if (matches.length === 0) throw new UserFailed('Username', 'no user of the instance has this Username; check it, or give the UserId');
+    if (matches.length === 0) throw new UserFailed('Username', 'no user of the instance has this Username; check it, or give the UserId', 'user-not-found');
     if (matches.length > 1) throw new UserFailed('Username', `${matches.length} users of the instance have this Username; give the UserId instead`);
     if (!isUserId(matches[0])) throw new UserFailed('Username', 'SearchUsers answered with an ID of unexpected form; give the UserId');
     return matches[0];

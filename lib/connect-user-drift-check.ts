@@ -22,23 +22,44 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { policyDocument, StatementJson } from './connect-access-policy';
-import { ASYNC_INVOKE_SETTINGS, ConnectUserIdentityProvider, handlerFunctionDefaults } from './connect-user-identity-provider';
+import { ASYNC_INVOKE_SETTINGS, ConnectUserIdentityLogOptions, ConnectUserIdentityProvider, handlerFunctionDefaults } from './connect-user-identity-provider';
 import { LEDGER_TABLE_ENV } from './resource-properties';
 import { OWN_ROLES_ENV, USER_CHANGE_EVENT_NAMES } from './drift-events';
 import { DRIFT_METRICS } from './drift-metrics';
 import { acknowledgeWildcardResources } from './policy-acknowledgements';
 
-/** Properties of a {@link ConnectUserDriftCheck}. */
-export interface ConnectUserDriftCheckProps {
+/**
+ * Properties of a [ConnectUserDriftCheck](#connect-user-identity.ConnectUserDriftCheck). Its log group
+ * takes `logRetention` and `removalPolicy`; left out, it follows
+ * [ConnectUserIdentityProvider.configure](#connect-user-identity.ConnectUserIdentityProvider.configure).
+ */
+export interface ConnectUserDriftCheckProps extends ConnectUserIdentityLogOptions {
   /**
-   * How often to check for edits. A check lists the users of each declared instance (1,000 a request)
-   * and reads only those Connect says were modified since they were last known to match: a 10,000-agent
-   * center with ten edits costs about 25 Connect requests and under two seconds of Connect's time. A check
-   * stops before the next one is due; one that could not finish (a whole center's first check, at
-   * Connect's default quota) is continued by the next.
-   * @default Duration.minutes(15)
+   * How often to check for edits, as a fixed interval. A check lists the users of each declared
+   * instance (1,000 a request) and reads only those Connect says were modified since they were last
+   * known to match: a 10,000-agent center with ten edits costs about 25 Connect requests and a few
+   * seconds. A check stops before the next one is due (see `maxDuration`); one that could not finish (a
+   * whole center's first check, which reads everyone) is continued by the next. Give either `interval`
+   * or `schedule`.
+   * @default - Duration.minutes(15), unless `schedule` is given
    */
   readonly interval?: Duration;
+  /**
+   * When to check, as an EventBridge schedule: `events.Schedule.rate(...)`, or a cron expression in UTC
+   * for checks at set times, such as business hours:
+   * `events.Schedule.cron({ minute: '0', hour: '8-17', weekDay: 'MON-FRI' })`. A cron schedule has no
+   * fixed interval, so it needs `maxDuration`. Give either `interval` or `schedule`.
+   * @default - every `interval`
+   */
+  readonly schedule?: events.Schedule;
+  /**
+   * How long one check may go on, from the time its schedule fired, before it stops unfinished (its
+   * metrics and log then count what it did). Keep it shorter than the shortest time between two runs
+   * of the schedule, so that two checks never work at once and share Connect's quota. Required with a
+   * cron schedule; at most the interval with a rate.
+   * @default - 95% of the interval (57 minutes for an hourly check)
+   */
+  readonly maxDuration?: Duration;
   /**
    * How often to read every declared user, whatever Connect says changed: the safety net of the
    * incremental checks. At Connect's default quota (DescribeUser 10 a second) a full re-read takes about
@@ -64,19 +85,68 @@ export interface ConnectUserDriftCheckProps {
   readonly correct?: boolean;
 }
 
-
 /**
- * The incremental checks' default interval. Measured (BENCHMARKS.md): a check of a 10,000-agent roster
- * with ten edits takes 10 ListUsers pages, 10 DescribeUser and one DescribeInstance, about 2 s of
- * Connect's time at its default quotas; every 15 minutes that is under 0.2% of those quotas, and an edit
- * is reported within 15 minutes plus a check's duration.
+ * The incremental checks' default interval. Measured (BENCHMARKS.md, section 5): a check of a 10,000-agent
+ * roster with ten edits makes 10 ListUsers, 10 DescribeUser and 1 DescribeInstance requests in a few
+ * seconds at Connect's default quotas; every 15 minutes that is well under 1% of those quotas, and an
+ * edit is reported within 15 minutes plus a check's few seconds.
  */
 const DEFAULT_INTERVAL = Duration.minutes(15);
 
-/** How long a scheduled check may wait in Lambda's queue: its interval (within Lambda's 1 minute to 6 hours). */
-function eventAgeFor(interval: Duration): Duration {
-  if (Token.isUnresolved(interval.toSeconds())) return ASYNC_INVOKE_SETTINGS.maxEventAge;
-  return Duration.seconds(Math.min(21_600, Math.max(60, interval.toSeconds())));
+/**
+ * How long a scheduled check may wait in Lambda's queue: its interval (within Lambda's 1 minute to 6
+ * hours), after which the next scheduled check has superseded it and covers its span.
+ */
+function eventAgeFor(periodSeconds: number | undefined): Duration {
+  if (periodSeconds === undefined || Token.isUnresolved(periodSeconds)) return ASYNC_INVOKE_SETTINGS.maxEventAge;
+  return Duration.seconds(Math.min(21_600, Math.max(60, periodSeconds)));
+}
+
+/** How much of a fixed interval a check may take by default: the rest is the margin before the next. */
+const DEFAULT_SHARE_OF_INTERVAL = 0.95;
+
+const RATE_UNIT_SECONDS: Readonly<Record<string, number>> = { minute: 60, minutes: 60, hour: 3_600, hours: 3_600, day: 86_400, days: 86_400 };
+
+/** The interval of a rate schedule in seconds, or `undefined` for a cron (or unresolved) schedule. */
+function rateSeconds(schedule: events.Schedule): number | undefined {
+  if (Token.isUnresolved(schedule.expressionString)) return undefined;
+  const match = /^rate\((\d+) (minutes?|hours?|days?)\)$/.exec(schedule.expressionString.trim());
+  return match ? Number(match[1]) * RATE_UNIT_SECONDS[match[2]] : undefined;
+}
+
+/** A duration in the words of a message: `50 minutes`, `1 hour 30 minutes`. */
+function describeSeconds(seconds: number): string {
+  return Duration.seconds(seconds).toHumanString();
+}
+
+/**
+ * The schedule, the longest a check may take (seconds, for the payload), and the problems of the
+ * props, each a synth error.
+ */
+function planChecks(props: ConnectUserDriftCheckProps): { schedule: events.Schedule; periodSeconds?: number; maxDurationSeconds?: number; problems: string[] } {
+  const problems: string[] = [];
+  if (props.interval !== undefined && props.schedule !== undefined) {
+    problems.push('interval and schedule are both given: give one of them, interval for a fixed interval or schedule for an events.Schedule');
+  }
+  const schedule = props.schedule ?? events.Schedule.rate(props.interval ?? DEFAULT_INTERVAL);
+  const period = props.schedule !== undefined ? rateSeconds(props.schedule) : (props.interval ?? DEFAULT_INTERVAL).toSeconds();
+  const given = props.maxDuration !== undefined && !Token.isUnresolved(props.maxDuration.toSeconds()) ? props.maxDuration.toSeconds() : undefined;
+  if (props.maxDuration !== undefined && given !== undefined && given < 60) {
+    problems.push(`maxDuration is ${describeSeconds(given)}: give a check at least 1 minute`);
+  }
+  if (period === undefined && props.maxDuration === undefined) {
+    problems.push(
+      `schedule ${Token.isUnresolved(schedule.expressionString) ? 'is only known at deploy time' : `is ${schedule.expressionString}`}, which has no fixed interval: ` +
+        'set maxDuration, shorter than the shortest time between two of its runs (e.g. Duration.minutes(50) for a check every hour), so that a check stops before the next starts',
+    );
+  }
+  if (period !== undefined && given !== undefined && given > period) {
+    problems.push(
+      `maxDuration (${describeSeconds(given)}) is longer than the interval (${describeSeconds(period)}): a check would still run when the next one starts; give at most the interval`,
+    );
+  }
+  const maxDurationSeconds = given ?? (period !== undefined ? Math.floor(period * DEFAULT_SHARE_OF_INTERVAL) : undefined);
+  return { schedule, periodSeconds: period, maxDurationSeconds, problems };
 }
 
 /**
@@ -98,7 +168,7 @@ export class ConnectUserDriftCheck extends Construct {
   public readonly function: lambda.Function;
   /** Its role: reads of the declared users (and writes with `correct`), the stack's template, the roster files. */
   public readonly role: iam.Role;
-  /** The schedule of the incremental checks. */
+  /** The schedule. */
   public readonly rule: events.Rule;
   /** The schedule of the full re-reads. */
   public readonly fullCheckRule: events.Rule;
@@ -113,12 +183,13 @@ export class ConnectUserDriftCheck extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const provider = ConnectUserIdentityProvider.of(this);
-    const interval = props.interval ?? DEFAULT_INTERVAL;
-    const fullInterval = props.fullCheckInterval ?? Duration.days(1);
+    const plan = planChecks(props);
+    this.node.addValidation({ validate: () => plan.problems });
     this.correct = props.correct ?? false;
     this.stackName = stack.stackName;
 
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
+    const logGroup = new logs.LogGroup(this, 'LogGroup');
+    provider._manageLogGroup(logGroup, { logRetention: props.logRetention, removalPolicy: props.removalPolicy });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Checks${this.correct ? ' and corrects' : ''} the identity of the Amazon Connect users declared in this stack`,
@@ -134,8 +205,9 @@ export class ConnectUserDriftCheck extends Construct {
     // A scheduled check that waited in Lambda's queue longer than its interval is superseded by the next
     // one, which covers its span: Lambda may drop it. A failed run is tried again (twice, as the custom
     // resources' are): the retry takes the check over where the ledger says it got.
-    this.function.configureAsyncInvoke({ ...ASYNC_INVOKE_SETTINGS, maxEventAge: eventAgeFor(interval) });
+    this.function.configureAsyncInvoke({ ...ASYNC_INVOKE_SETTINGS, maxEventAge: eventAgeFor(plan.periodSeconds ?? plan.maxDurationSeconds) });
     if (props.checkOnEdit) this.function.addEnvironment(OWN_ROLES_ENV, Fn.join(',', [provider.role.roleArn, this.role.roleArn]));
+    const fullInterval = props.fullCheckInterval ?? Duration.days(1);
 
     const statements = (): StatementJson[] => [
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroup.logGroupArn },
@@ -156,26 +228,27 @@ export class ConnectUserDriftCheck extends Construct {
       statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] })],
     });
 
-    const scheduled = (full: boolean, every: Duration) =>
+    const scheduled = (full: boolean, maxDurationSeconds: number | undefined) =>
       new targets.LambdaFunction(this.function, {
         event: events.RuleTargetInput.fromObject({
           action: 'check-drift',
           ...(full ? { full: true } : {}),
           scheduledAt: events.EventField.time,
           eventId: events.EventField.eventId,
-          intervalSeconds: every.toSeconds(),
+          maxDurationSeconds,
         }),
         retryAttempts: 0,
       });
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Starts the drift check of the declared Amazon Connect identities',
-      schedule: events.Schedule.rate(interval),
-      targets: [scheduled(false, interval)],
+      schedule: plan.schedule,
+      targets: [scheduled(false, plan.maxDurationSeconds)],
     });
     this.fullCheckRule = new events.Rule(this, 'FullCheckSchedule', {
       description: 'Starts a full re-read of the declared Amazon Connect identities',
       schedule: events.Schedule.rate(fullInterval),
-      targets: [scheduled(true, fullInterval)],
+      // The next incremental check supersedes a full re-read that runs long, and goes on with it.
+      targets: [scheduled(true, Token.isUnresolved(fullInterval.toSeconds()) ? undefined : Math.floor(fullInterval.toSeconds() * DEFAULT_SHARE_OF_INTERVAL))],
     });
     if (props.checkOnEdit) {
       this.editRule = new events.Rule(this, 'Edits', {
@@ -199,6 +272,15 @@ export class ConnectUserDriftCheck extends Construct {
         if (node === this) acknowledgeWildcardResources(this.role, statements(), (resource) => provider._wildcardReason(resource));
       },
     });
+  }
+
+  /**
+   * Lets a principal run a check now (`aws lambda invoke` with `{"action":"check-drift"}`), e.g. a
+   * pipeline's role before a change window. The check reads the deployed declaration whatever it is
+   * sent, so the grant adds no way to change what is checked or written.
+   */
+  public grantRunCheck(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvoke(grantee);
   }
 
   /** A metric of the check, summed over `period` (5 minutes unless told). */

@@ -11,6 +11,7 @@ import {
   ROLE_POLICY_SIZE_LIMIT,
   StatementJson,
 } from './connect-access-policy';
+import { declarationKeyPrefix } from './declaration-file';
 import { acknowledgeWildcardResources } from './policy-acknowledgements';
 import { LEDGER_TABLE_ENV } from './resource-properties';
 
@@ -52,12 +53,54 @@ const LEDGER_POLICY_NAME = 'CurrentWork';
  *   that an event Lambda could not run in time is dropped rather than run after CloudFormation gave up.
  */
 export const ASYNC_INVOKE_SETTINGS = { retryAttempts: 2, maxEventAge: Duration.minutes(10) } as const;
-/** The construct ID of the policy the roster path adds; public contract like the provider's own. */
-const ROSTER_POLICY_ID = 'RosterDeploy';
+/**
+ * The construct ID of the policy the roster path adds, before the hash of the key prefix it grants. A
+ * new prefix makes a new policy: CloudFormation creates it before the stages that depend on it and
+ * deletes the one it replaces only once the update is complete, so the previous declaration files stay
+ * readable through the update and through its rollback. Public contract like the provider's own.
+ */
+const ROSTER_POLICY_ID = 'RosterDeclarations';
+
+/** Log settings of the library's functions. */
+export interface ConnectUserIdentityLogOptions {
+  /**
+   * How long CloudWatch Logs keeps the function's log lines (they hold IDs, field names and counts, never
+   * an identity value).
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What CloudFormation does with the stateful resources the construct owns when they leave the stack
+   * or the stack is deleted: a drift check's log group; the provider's log group and its work ledger (a
+   * DynamoDB table of coordination state: IDs, counts, times). `RemovalPolicy.DESTROY` deletes them, for
+   * a stack that comes and goes; `RemovalPolicy.RETAIN` keeps them all.
+   * @default - log groups are retained (`RemovalPolicy.RETAIN`); the ledger, rebuilt by the next deploy, is deleted
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Settings of the stack's provider, given with
+ * [ConnectUserIdentityProvider.configure](#connect-user-identity.ConnectUserIdentityProvider.configure).
+ * They also apply to a `ConnectUserDriftCheck` of the stack, unless its own props say otherwise.
+ */
+export interface ConnectUserIdentityProviderProps extends ConnectUserIdentityLogOptions {}
+
+const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
+const DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN;
+
+/** A log group of the library in this stack, and the settings its own construct gave it. */
+interface ManagedLogGroup {
+  readonly logGroup: logs.LogGroup;
+  readonly own: ConnectUserIdentityLogOptions;
+}
 
 /**
  * The Lambda function behind every `ConnectUserIdentity` of a stack, with its role and log group.
- * There is one per stack however many users are declared; use {@link ConnectUserIdentityProvider.of}.
+ * There is one per stack however many users are declared; use
+ * [ConnectUserIdentityProvider.of](#connect-user-identity.ConnectUserIdentityProvider.of) to find it, and
+ * [ConnectUserIdentityProvider.configure](#connect-user-identity.ConnectUserIdentityProvider.configure) to
+ * set its log retention and removal policy.
  */
 export class ConnectUserIdentityProvider extends Construct {
   /** Finds the stack's provider, creating it on first use. */
@@ -65,6 +108,21 @@ export class ConnectUserIdentityProvider extends Construct {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(PROVIDER_ID);
     return existing instanceof ConnectUserIdentityProvider ? existing : new ConnectUserIdentityProvider(stack, PROVIDER_ID);
+  }
+
+  /**
+   * Sets the log retention and removal policy of the library's stateful resources in the stack of
+   * `scope`: the provider's log group and ledger, and a drift check's log group unless its props set
+   * their own. Call it once per stack, before or after declaring users (it creates the provider if the
+   * stack has none yet). Two calls that give one setting different values fail the synth.
+   *
+   * @param scope any construct of the stack
+   * @returns the stack's provider
+   */
+  public static configure(scope: Construct, props: ConnectUserIdentityProviderProps): ConnectUserIdentityProvider {
+    const provider = ConnectUserIdentityProvider.of(scope);
+    provider.applySettings(props);
+    return provider;
   }
 
   /** How long one event may take: long enough to wait out Connect's throttling for a large deploy. */
@@ -98,16 +156,24 @@ export class ConnectUserIdentityProvider extends Construct {
   private lastStage?: CustomResource;
   /** Dynamic references in the declarations of the stack. */
   private dynamicReferences = 0;
+  /** The settings given with `configure`. */
+  private readonly settings: { logRetention?: logs.RetentionDays; removalPolicy?: RemovalPolicy } = {};
+  /** Settings given twice with different values: synth errors. */
+  private readonly settingConflicts: string[] = [];
+  /** The library's log groups in the stack, which follow the settings. */
+  private readonly logGroups: ManagedLogGroup[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: DEFAULT_LOG_RETENTION, removalPolicy: DEFAULT_REMOVAL_POLICY });
+    this._manageLogGroup(this.logGroup, {});
     this.ledger = new dynamodb.Table(this, 'Ledger', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiresAt',
-      // Coordination data only, rebuilt by the next deploy: nothing to keep when the stack goes.
+      // Coordination data only, rebuilt by the next deploy: nothing to keep when the stack goes (unless
+      // `configure` says otherwise).
       removalPolicy: RemovalPolicy.DESTROY,
     });
     Validations.of(this.ledger).acknowledge({
@@ -133,6 +199,7 @@ export class ConnectUserIdentityProvider extends Construct {
     });
     this.function.configureAsyncInvoke(ASYNC_INVOKE_SETTINGS);
 
+    this.node.addValidation({ validate: () => this.settingConflicts });
     this.node.addValidation({
       validate: () =>
         this.dynamicReferences > MAX_DYNAMIC_REFERENCES
@@ -167,6 +234,17 @@ export class ConnectUserIdentityProvider extends Construct {
     const earlier = this.declarations.get(key);
     if (earlier === undefined) this.declarations.set(key, declaredAt);
     return earlier;
+  }
+
+  /**
+   * Makes a log group of the library follow the stack's settings, where `own` (its construct's props)
+   * leaves them open; now, and whenever `configure` changes them.
+   * @internal
+   */
+  public _manageLogGroup(logGroup: logs.LogGroup, own: ConnectUserIdentityLogOptions): void {
+    const managed = { logGroup, own };
+    this.logGroups.push(managed);
+    this.applyTo(managed);
   }
 
   /**
@@ -236,15 +314,41 @@ export class ConnectUserIdentityProvider extends Construct {
       const others =
         estimatePolicySize(this, LOGS_POLICY_NAME, this.logsPolicy()) +
         estimatePolicySize(this, LEDGER_POLICY_NAME, this.ledgerPolicy()) +
-        (this.rosterAccess ? estimatePolicySize(this, ROSTER_POLICY_ID, this.rosterAccess.policy.document) : 0);
+        (this.rosterAccess
+          ? estimatePolicySize(this, String(Stack.of(this).resolve(this.rosterAccess.policy.policyName)), this.rosterAccess.policy.document)
+          : 0);
       this.decidedScope = chooseScope(this, this.users, CONNECT_POLICY_NAME, others);
     }
     return this.decidedScope;
   }
 
+  private applySettings(props: ConnectUserIdentityProviderProps): void {
+    for (const [name, value] of [['logRetention', props.logRetention], ['removalPolicy', props.removalPolicy]] as const) {
+      if (value === undefined) continue;
+      const earlier = this.settings[name];
+      if (earlier !== undefined && earlier !== value) {
+        this.settingConflicts.push(
+          `ConnectUserIdentityProvider.configure gave ${name} two values in this stack (${earlier} and ${value}): configure each stack once, or give the same value`,
+        );
+        continue;
+      }
+      (this.settings as Record<string, unknown>)[name] = value;
+    }
+    for (const managed of this.logGroups) this.applyTo(managed);
+    if (this.settings.removalPolicy !== undefined) this.ledger.applyRemovalPolicy(this.settings.removalPolicy);
+  }
+
+  private applyTo({ logGroup, own }: ManagedLogGroup): void {
+    const retention = own.logRetention ?? this.settings.logRetention ?? DEFAULT_LOG_RETENTION;
+    // As logs.LogGroup renders it: INFINITE is a log group without RetentionInDays.
+    (logGroup.node.defaultChild as logs.CfnLogGroup).retentionInDays = retention === logs.RetentionDays.INFINITE ? undefined : retention;
+    logGroup.applyRemovalPolicy(own.removalPolicy ?? this.settings.removalPolicy ?? DEFAULT_REMOVAL_POLICY);
+  }
+
   private createRosterAccess() {
     const declarationFiles = new iam.PolicyStatement({ sid: 'ReadRosterDeclarations', actions: ['s3:GetObject'] });
-    const policy = new iam.Policy(this, ROSTER_POLICY_ID, {
+    const prefixHash = /^connect-user-roster-([0-9a-f]+)-$/.exec(declarationKeyPrefix(this))![1];
+    const policy = new iam.Policy(this, `${ROSTER_POLICY_ID}${prefixHash}`, {
       roles: [this.role],
       statements: [
         declarationFiles,

@@ -50,11 +50,13 @@ export interface UserIdentityInfo {
   readonly mobile?: string;
 }
 
-/** Properties of a {@link ConnectUserIdentity}. */
+/** Properties of a [ConnectUserIdentity](#connect-user-identity.ConnectUserIdentity). */
 export interface ConnectUserIdentityProps {
   /**
-   * The Amazon Connect instance: its ID, or its ARN. With an ARN, the instance's region and account are
-   * taken from it; with an ID, the stack's.
+   * The Amazon Connect instance: its ID, a UUID as Connect issues them (such as
+   * `a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`), or its ARN. With an ARN, the instance's region and account
+   * are taken from it; with an ID, the stack's. Any other value fails the synth (or the deploy, when only
+   * known then), without being repeated.
    */
   readonly instanceId: string;
   /**

@@ -8,13 +8,15 @@
  * by the handler. Entries holding a value only known at deploy time (a token or a dynamic reference,
  * which only CloudFormation can resolve) are declared one `ConnectUserIdentity` each, as before.
  */
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { userArn as userArnOf } from './connect-access-policy';
-import { ConnectUserIdentity, findPropProblems, IDENTITY_FIELD_PROPS, isDeployTimeValue } from './connect-user-identity';
+import { ConnectUserIdentity, findPropProblems, isDeployTimeValue } from './connect-user-identity';
 import { ConnectUserIdentityProvider } from './connect-user-identity-provider';
 import { addDeclarationFile } from './declaration-file';
-import { IdentityField, IdentityRecord, isUserId, parseInstanceReference } from './identity-rules';
+import { RosterDashboardProps, rosterDashboard } from './deploy-dashboard';
+import { DEPLOY_PROGRESS_METRICS } from './deploy-progress-metrics';
+import { hasInstanceIdShape, isUserId, parseInstanceReference } from './identity-rules';
 import {
   bareInstanceId,
   compareDeclarations,
@@ -29,16 +31,13 @@ import {
   userKey,
 } from './roster-declarations';
 import { duplicateProblem, formatProblem, instanceKeyOf, Roster, RosterEntry } from './roster';
+import { declarationOf } from './roster/entry';
 
 /** The template bytes of one staged user besides its key: indentation, quotes, fingerprint, line end. */
 const TEMPLATE_BYTES_PER_USER = 26;
 /** The template bytes a stack's rosters may take, out of CloudFormation's 1,000,000. */
 const ROSTER_TEMPLATE_BUDGET = 900_000;
 
-/** A part of a construct ID: as it is when made of ID characters, else hashed (e.g. a dynamic reference). */
-function idPart(value: string): string {
-  return /^[A-Za-z0-9._-]{1,128}$/.test(value) ? value : shortHash(value);
-}
 
 /**
  * The construct ID of an entry declared one resource per user (an entry with a value only known at
@@ -48,36 +47,30 @@ function idPart(value: string): string {
  * - by Username: `UserByName-<instance ID>-<first 12 hex of sha256("<instance ID>/<username>")>`, so
  *   that the ID (and the logical ID, and the template) does not show the username.
  *
- * The instance ID is the bare ID also when the entry gives an ARN. A user ID that is not shaped like a
- * Connect user ID (a dynamic reference, or a login typed in the wrong field) is replaced by its hash.
+ * The instance ID is the bare ID also when the entry gives an ARN. An instance ID or user ID that is not
+ * shaped like one Connect issues (a dynamic reference, or a login typed in the wrong field, which then
+ * fails validation) is replaced by its hash.
  * Public contract: changing this function replaces every such user's resource.
  */
 export function rosterConstructId(entry: Pick<RosterEntry, 'instanceId' | 'userId' | 'username'>): string {
   const instance = instanceKeyOf(entry.instanceId);
+  // Only ID-shaped values enter a construct ID (and so a logical ID): anything else is hashed.
+  const instancePart = hasInstanceIdShape(instance) ? instance : shortHash(instance);
   if (entry.userId !== undefined) {
-    return `User-${idPart(instance)}-${isUserId(entry.userId) ? entry.userId : shortHash(entry.userId)}`;
+    return `User-${instancePart}-${isUserId(entry.userId) ? entry.userId : shortHash(entry.userId)}`;
   }
-  return `UserByName-${idPart(instance)}-${shortHash(`${instance}/${entry.username ?? ''}`)}`;
+  return `UserByName-${instancePart}-${shortHash(`${instance}/${entry.username ?? ''}`)}`;
 }
 
-/** Properties of a {@link ConnectUserRoster}. */
+/** Properties of a [ConnectUserRoster](#connect-user-identity.ConnectUserRoster). */
 export interface ConnectUserRosterProps {
-  /** The roster to declare, from `Roster.load`. */
+  /**
+   * The roster to declare: `Roster.fromPath('agents.csv')`, or `Roster.fromUsers([...])`. Its problems,
+   * if any, fail the synth, one validation error each.
+   */
   readonly roster: Roster;
 }
 
-function declarationOf(entry: RosterEntry): RosterDeclaration {
-  const info: IdentityRecord = {};
-  for (const [field, prop] of Object.entries(IDENTITY_FIELD_PROPS) as [IdentityField, keyof RosterEntry['identityInfo']][]) {
-    const value = entry.identityInfo[prop];
-    if (value !== undefined) info[field] = value;
-  }
-  return {
-    InstanceId: entry.instanceId,
-    ...(entry.userId !== undefined ? { UserId: entry.userId } : { Username: entry.username }),
-    IdentityInfo: info,
-  };
-}
 
 /**
  * Declares every user of a roster, in one stack, whatever its size: a roster of 10,000 agents
@@ -99,7 +92,7 @@ export class ConnectUserRoster extends Construct {
    */
   public static readonly STAGE_TIMEOUT = Duration.hours(1);
 
-  /** The roster's entries, in the roster's order. */
+  /** The roster's entries without problems, in the roster's order: the users it declares. */
   public readonly entries: RosterEntry[];
   /**
    * The entries declared one resource each, because a value of theirs is only known at deploy time
@@ -119,14 +112,18 @@ export class ConnectUserRoster extends Construct {
 
     const byUser = new Map<string, RosterEntry>();
     const staged: RosterDeclaration[] = [];
-    /** Problems of staged entries: a roster built in code has not been through the loader's checks. */
-    const problems: string[] = [];
+    // The roster's own problems, as CDK reports a prop mistake: one line each, at synth, all of them.
+    const problems: string[] = (props.roster.problems ?? []).map(formatProblem);
     this.deployTimeUsers = [];
     for (const entry of this.entries) {
       // Instance IDs are compared without regard to case, as Connect compares them.
       const key = `${instanceKeyOf(entry.instanceId).toLowerCase()}/${entry.userId !== undefined ? `id:${entry.userId}` : `name:${entry.username}`}`;
       const earlier = byUser.get(key);
-      if (earlier) throw new Error(formatProblem(duplicateProblem(entry, earlier)));
+      // Entries that reach here unchecked (an object shaped like a Roster) are held to the roster's rules.
+      if (earlier) {
+        problems.push(formatProblem(duplicateProblem(entry, earlier)));
+        continue;
+      }
       byUser.set(key, entry);
 
       const values = [entry.instanceId, entry.userId, entry.username, ...Object.values(entry.identityInfo)];
@@ -161,7 +158,12 @@ export class ConnectUserRoster extends Construct {
       staged.push(declarationOf(entry));
     }
 
-    if (problems.length > 0) this.node.addValidation({ validate: () => problems });
+    if (problems.length > 0) {
+      this.node.addValidation({ validate: () => problems });
+      // A roster with errors is refused at synth: no declaration file is written, so that no value of it
+      // (a name typed under InstanceId, say) reaches the cloud assembly.
+      staged.length = 0;
+    }
 
     // Each staged user is a line of the template (`"<key>": "<fingerprint>",`, indented): keep the
     // template under CloudFormation's 1,000,000 bytes, with room for the rest of the stack.
@@ -191,6 +193,65 @@ export class ConnectUserRoster extends Construct {
    */
   public userArn(instanceId: string, userId: string): string | undefined {
     return this.arns.get(`${bareInstanceId(instanceId)}/${userId}`);
+  }
+
+  /**
+   * A metric of the stack's roster deploys, which the stages publish once a minute while they work
+   * (the stack's rosters together: their stages take turns). Summed over `period` (5 minutes unless told).
+   * @param metricName one of `UsersDone`, `UsersTotal`, `UsersWritten`, `UsersUnchanged`, `UsersFailed`, `ThrottledRequests`, `UsersPerSecond`
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: DEPLOY_PROGRESS_METRICS.namespace,
+      metricName,
+      dimensionsMap: { service: DEPLOY_PROGRESS_METRICS.service, StackName: Stack.of(this).stackName },
+      statistic: cloudwatch.Stats.SUM,
+      ...props,
+    });
+  }
+
+  /** Users the running deploy has done so far, all stages: rises to `metricUsersTotal()`. Maximum over `period`. */
+  public metricUsersDone(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersDone, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /** Users the running deploy goes through, all stages (on an update, those whose declaration changed). Maximum over `period`. */
+  public metricUsersTotal(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersTotal, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /** Users written, because a declared field differed. */
+  public metricUsersWritten(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersWritten, props);
+  }
+
+  /** Users read and found to match their declaration: not written. */
+  public metricUsersUnchanged(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersUnchanged, props);
+  }
+
+  /** Users that could not be applied: the stage then fails, naming each of them. */
+  public metricUsersFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersFailed, props);
+  }
+
+  /** Connect requests answered with a throttle: the pacer then slows down. */
+  public metricThrottledRequests(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.throttledRequests, props);
+  }
+
+  /** Users done per second, the deploy's current pace. Average over `period`. */
+  public metricUsersPerSecond(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersPerSecond, { statistic: cloudwatch.Stats.AVERAGE, ...props });
+  }
+
+  /**
+   * Adds a CloudWatch dashboard of the stack's roster deploys: users done of total, what became of them,
+   * pace and throttling, the stages' latest progress lines, and the drift check's results. Once per roster.
+   * @returns the dashboard, construct ID `Dashboard` under the roster
+   */
+  public addDashboard(props: RosterDashboardProps = {}): cloudwatch.Dashboard {
+    return rosterDashboard(this, 'Dashboard', this.entries.length, props);
   }
 
   private addStage(provider: ConnectUserIdentityProvider, index: number, declarations: RosterDeclaration[]): void {

@@ -70,13 +70,16 @@ const SECONDARY_EMAIL_MAX_LENGTH = 265;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 const EMAIL_MAX_LENGTH = 265;
 
-/** InstanceId: 1 to 100 characters (API reference); a path segment, so no `/` or white space. */
-const INSTANCE_ID_PATTERN = /^[^\s/]{1,100}$/;
 /**
- * UserId: Connect issues user IDs as UUIDs, 8-4-4-4-12 letters and digits. Anything else is a typo, often
- * a login name or an email address in the wrong prop, so it is refused and never repeated in a message.
+ * The shape of the IDs Connect issues, user IDs and instance IDs alike: a UUID, 8-4-4-4-12 letters and
+ * digits. The API would take an instance ID of any 1 to 100 characters, and a user ID of up to 256, but
+ * Connect never issues anything else: a value of another shape is a typo, most often a login name, an
+ * email address or a name in the wrong field or column. Such a value is refused, and never repeated in a
+ * message, so that it reaches neither a template, nor an ARN, nor a construct ID, nor a log.
  */
-const USER_ID_PATTERN = /^[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12}$/;
+const CONNECT_ID_PATTERN = /^[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12}$/;
+/** An example of the shape, for messages. */
+const CONNECT_ID_EXAMPLE = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
 /** Username as Connect allows it: 1 to 100 of letters, digits, `_ - . @` (and `+` in practice). */
 const USERNAME_PATTERN = /^[a-zA-Z0-9_.@+-]{1,100}$/;
 /** `arn:<partition>:connect:<region>:<account>:instance/<id>`; the region is checked on its own. */
@@ -134,15 +137,16 @@ export function validateNoSecureStringReferences(fields: Readonly<Record<string,
 
 /** Whether a value has the shape of a Connect user ID (a UUID: 8-4-4-4-12 letters and digits). */
 export function isUserId(value: unknown): value is string {
-  return typeof value === 'string' && USER_ID_PATTERN.test(value);
+  return typeof value === 'string' && CONNECT_ID_PATTERN.test(value);
 }
 
 /**
- * Whether an instance ID has the shape of those Connect issues, the UUID shape of user IDs. The API takes
- * any 1 to 100 characters, so this is no rule; messages use it to decide whether to print an instance ID.
+ * Whether a value has the shape of an instance ID as Connect issues them, the UUID shape of user IDs.
+ * It is the rule for a declared instance ID (bare, or the last part of an instance ARN), and what
+ * messages use to decide whether they may print one.
  */
 export function hasInstanceIdShape(value: unknown): value is string {
-  return isUserId(value);
+  return typeof value === 'string' && CONNECT_ID_PATTERN.test(value);
 }
 
 /** Whether a value is an AWS region name such as `us-east-1` or `us-gov-west-1`. */
@@ -156,10 +160,10 @@ export function parseInstanceReference(
 ): { instanceId: string; partition?: string; region?: string; account?: string } | undefined {
   if (value.startsWith('arn:')) {
     const match = INSTANCE_ARN_PATTERN.exec(value);
-    if (!match || !isRegionName(match[2]) || !INSTANCE_ID_PATTERN.test(match[4])) return undefined;
+    if (!match || !isRegionName(match[2]) || !hasInstanceIdShape(match[4])) return undefined;
     return { partition: match[1], region: match[2], account: match[3], instanceId: match[4] };
   }
-  return INSTANCE_ID_PATTERN.test(value) ? { instanceId: value } : undefined;
+  return hasInstanceIdShape(value) ? { instanceId: value } : undefined;
 }
 
 /** Checks an instance reference (ID or ARN). */
@@ -169,9 +173,13 @@ export function validateInstanceReference(value: unknown): Problem[] {
   }
   if (parseInstanceReference(value)) return [];
   const arn = INSTANCE_ARN_PATTERN.exec(value);
-  let message = 'must be 1 to 100 characters with no "/" or white space (an instance ID), or an instance ARN';
+  let message =
+    `is not a Connect instance ID, which is a UUID of 8-4-4-4-12 letters and digits (e.g. ${CONNECT_ID_EXAMPLE}), ` +
+    'nor an instance ARN: copy it from the Amazon Connect console (the instance ARN, or its last part)';
   if (arn && !isRegionName(arn[2])) {
     message = 'is an instance ARN whose region is not a region name; write it like us-east-1, eu-central-2 or us-gov-west-1';
+  } else if (arn) {
+    message = `is an instance ARN whose last part is not an instance ID, which is a UUID of 8-4-4-4-12 letters and digits (e.g. ${CONNECT_ID_EXAMPLE})`;
   } else if (value.startsWith('arn:')) {
     message = 'is not an instance ARN of the form arn:<partition>:connect:<region>:<account>:instance/<instance ID>';
   }
@@ -192,7 +200,7 @@ export function validateUserReference(userId: unknown, username: unknown): Probl
         field: 'UserId',
         message:
           'is not a Connect user ID, which is a UUID of 8-4-4-4-12 letters and digits (e.g. 87654321-2222-1234-1234-111234567891); ' +
-          'to name a user by login name, give the username instead',
+          'to name a user by login name, give the username instead (the Username column or key of a roster)',
       },
     ];
   }
@@ -210,7 +218,9 @@ function checkName(field: 'FirstName' | 'LastName', value: string, limit: Length
     problems.push({
       field,
       message:
-        "is not in Unicode Normalization Form C (it holds decomposed characters or combining marks); normalize it with value.normalize('NFC')",
+        'is not in Unicode Normalization Form C: an accented letter is stored as a letter plus a separate accent mark, as text ' +
+        'copied from some Mac apps, PDFs and web pages is. Retype the accented letters by hand (in a spreadsheet, retype the ' +
+        "cell rather than pasting into it); in code, use value.normalize('NFC')",
     });
   }
   const length = codePointLength(value);

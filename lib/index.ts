@@ -1,5 +1,6 @@
 export * from './connect-user-identity';
 export { ConnectUserIdentityProvider } from './connect-user-identity-provider';
+export type { ConnectUserIdentityLogOptions, ConnectUserIdentityProviderProps } from './connect-user-identity-provider';
 export { ROLE_POLICY_SIZE_BUDGET, ROLE_POLICY_SIZE_LIMIT } from './connect-access-policy';
 export type { PolicyScope } from './connect-access-policy';
 export { RESOURCE_TYPE, ATTRIBUTES } from './resource-properties';
@@ -8,3 +9,4 @@ export type { IdentityField, IdentityManagementType } from './identity-rules';
 export * from './roster';
 export * from './connect-user-roster';
 export * from './connect-user-drift-check';
+export type { RosterDashboardProps } from './deploy-dashboard';

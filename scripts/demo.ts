@@ -2,15 +2,16 @@
  * `npm run demo`: the example app deployed, changed, drifted and destroyed, played locally and shown
  * step by step.
  *
- * It synthesizes the example app (bin/example-app.ts, the same construction `npx cdk synth` runs) with a
- * roster and a drift check, starts local emulators of Amazon Connect (the roster's users at other
+ * It synthesizes the example app (bin/example-app.ts, the same construction `npx cdk synth` runs) with the
+ * demo's roster, as `npx cdk synth -c roster=<that roster>` would, and a drift check added, starts local emulators of Amazon Connect (the roster's users at other
  * starting identities), the asset bucket and CloudFormation, and deploys the synthesized template as
  * CloudFormation would, with the handler the template deploys (the bundled asset in the cloud assembly):
  * a first deploy, a deploy after one field of one declaration changes, a drift check after someone edits
  * identities in Connect (reported, then corrected), and a stack without the roster. Before and after each
  * step it prints what Connect holds, the calls Connect received and the answers CloudFormation got.
  *
- *   npm run demo                            the example team, examples/team.yaml
+ *   npm run demo                            the example team, examples/team.yaml (not the one user of
+ *                                           examples/roster.yaml that `npx cdk synth` uses by default)
  *   npm run demo -- examples/team.csv       another roster (a file or a directory)
  *
  * Everything runs on 127.0.0.1: no AWS account, no credentials. Values are shown because they are the
@@ -19,8 +20,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createExampleApp, EXAMPLE_STACK_NAME } from '../bin/example-app';
-import { ConnectUserDriftCheck, Roster } from '../lib';
+import { createExampleApp, DEFAULT_ROSTER, EXAMPLE_STACK_NAME } from '../bin/example-app';
+import { ConnectUserDriftCheck, formatProblem, Roster } from '../lib';
 import { IDENTITY_FIELDS, IdentityRecord } from '../lib/identity-rules';
 import { bareInstanceId } from '../lib/roster-declarations';
 import type { DriftSummary } from '../lambda/drift-check/drift-check';
@@ -62,17 +63,25 @@ interface Seeded {
 async function main(): Promise<number> {
   const startedAt = Date.now();
   const rosterPath = path.resolve(process.argv[2] ?? DEMO_ROSTER);
+  const shownPath = path.relative(process.cwd(), rosterPath);
+  const roster = Roster.fromPath(rosterPath);
+  if (roster.problems.length > 0) {
+    process.stderr.write(`The roster ${shownPath} has problems; the demo deploys none of it:\n${roster.problems.map((problem) => `  ${formatProblem(problem)}\n`).join('')}`);
+    return 1;
+  }
   const world = new RosterWorld({ timeScale: 1, stackName: EXAMPLE_STACK_NAME });
   let failures = 0;
   try {
     heading('Amazon Connect user identities: the example app, played locally');
-    say(`Roster: ${path.relative(process.cwd(), rosterPath)}`);
+    say(
+      `Roster: ${shownPath}, ${roster.entries.length} users` +
+        (process.argv[2] === undefined ? ` (the example team; \`npx cdk synth\` alone declares ${path.relative(process.cwd(), DEFAULT_ROSTER)}, one user)` : ''),
+    );
     say('Amazon Connect, the asset bucket and CloudFormation are local emulators; the handler runs as Lambda');
     say('would run it, one process per invocation. Nothing leaves 127.0.0.1.');
 
     // ---- synthesize ----
-    step('0', 'cdk synth', 'the example app is synthesized, as `npx cdk synth` does, with a drift check added');
-    const roster = Roster.load(rosterPath);
+    step('0', 'cdk synth', `the example app is synthesized with this roster, as \`npx cdk synth -c roster=${shownPath}\` does, with a drift check added`);
     const synth = (file: string) =>
       world.synthApp((outdir) => {
         const { app, stack } = createExampleApp({ outdir, context: { roster: file } });

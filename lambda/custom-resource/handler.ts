@@ -68,6 +68,11 @@ export async function handler(
   if (!['Create', 'Update', 'Delete'].includes(event.RequestType)) return void (await send(failed(event, 'unknown RequestType; expected Create, Update or Delete')));
   if (!isNamedEvent(event)) return void (await send(failed(event, 'the event lacks its StackId, LogicalResourceId or RequestId')));
 
+  // Too short a Lambda for any work: say so at once (nothing is written, so the ledger need not be asked).
+  if (Math.min(ANSWER_RESERVE_MS, (hardDeadline - startedAt) / 2) > hardDeadline - startedAt - MINIMUM_WORK_MS) {
+    return void (await send(failed(event, `only ${hardDeadline - startedAt} ms were left when the handler started; raise the handler's timeout`)));
+  }
+
   // Is this the current work of the resource? (A copy of an event, or a late one, does nothing.)
   const invocation = randomUUID();
   const times = invocationTimings(hardDeadline - startedAt);

@@ -24,9 +24,11 @@ import { log } from '../../core/log';
 import { UserFailure, UserSync } from '../../core/user-sync';
 import { Pacer, PacerState, systemClock } from '../../core/pacer';
 import { hasInstanceIdShape, isUserId } from '../../lib/identity-rules';
+import { DEPLOY_PROGRESS_INTERVAL_MS } from '../../lib/deploy-progress-metrics';
 import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageResourceProperties, userKey } from '../../lib/roster-declarations';
 import { sendAnswer } from '../runtime/cloudformation-response';
 import { changedDeclarations, readDeclarationFile } from '../runtime/declarations';
+import { DeployProgress } from '../runtime/deploy-progress';
 import { Ledger, ledgerFromEnvironment } from '../runtime/ledger';
 import { boundedHints, countDone, DoneRanges, handOver, invocationTimings, invocationWindow, runPool, worthHandingOver } from '../runtime/long-run';
 import { resourceState } from '../runtime/stack-state';
@@ -166,10 +168,12 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
     return finish(held, { Status: 'SUCCESS', PhysicalResourceId: physicalIdOf(stage) }, responseUrl, window.endsAt);
   }
   const progress: StageProgress = { ...held.work.data.progress, invocations: held.work.data.progress.invocations + 1 };
+  // The users done, as they end: what each lease renewal saves, so that a take-over starts near where this stopped.
+  const live = { ranges: progress.done };
   const save = (change: Partial<ResourceWork<StageData>> = {}) => (work: ResourceWork<StageData>): ResourceWork<StageData> => ({
     ...work,
     ...change,
-    data: { ...work.data, progress: { ...progress, failures: [...progress.failures] } },
+    data: { ...work.data, progress: { ...progress, done: live.ranges, failures: [...progress.failures] } },
   });
 
   const controller = new AbortController();
@@ -198,6 +202,17 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
   }
   log('info', 'stage invocation started', { ...base, invocation: progress.invocations, usersToApply: work.length, alreadyDone: countDone(progress.done) });
 
+  // Progress for people watching the deploy: counts only, once per interval (a fifteenth of the Lambda's
+  // time: a minute in AWS), of the users this deploy of the stage goes through.
+  const watched = new DeployProgress({
+    stackName: stage.StackId.split('/')[1] ?? 'unknown',
+    usersTotal: work.length,
+    usersDoneBefore: countDone(progress.done),
+    stage: stage.LogicalResourceId,
+    intervalMs: Math.min(DEPLOY_PROGRESS_INTERVAL_MS, remaining / 15),
+  });
+  watched.start();
+  let throttledSoFar = 0;
   const pacer = new Pacer(systemClock, undefined, boundedHints(continuation?.pacer));
   const sync = new UserSync({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -219,14 +234,20 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
 
   progress.done = await runPool(work, progress.done, CONCURRENCY, () => Date.now() < window.stopStartingAt && !controller.signal.aborted, async (declaration) => {
     const outcome = await sync.apply(declaration, { write: true, beforeWrite: guard });
+    const throttled = Object.values(pacer.stats()).reduce((sum, stats) => sum + stats.throttled, 0);
+    watched.throttled(throttled - throttledSoFar);
+    throttledSoFar = throttled;
+    watched.userDone(outcome.kind === 'written' ? 'written' : outcome.kind === 'failed' ? 'failed' : 'unchanged');
     if (outcome.kind === 'written') progress.written++;
     else if (outcome.kind === 'failed') {
       progress.failureCount++;
       if (progress.failures.length < MAX_CARRIED_FAILURES) progress.failures.push(outcome.failure);
       log('warn', 'user not applied', { ...base, instanceId: outcome.failure.instanceId, user: outcome.failure.user, field: outcome.failure.field, problem: outcome.failure.problem });
     } else progress.unchanged++;
-  });
+  }, live);
+  live.ranges = progress.done;
   cleanUp();
+  watched.stop();
 
   const remainingUsers = work.length - countDone(progress.done);
   const summary = { ...base, invocation: progress.invocations, usersToApply: work.length, remaining: remainingUsers, written: progress.written, unchanged: progress.unchanged, failed: progress.failureCount, ...flattenStats(pacer.stats()), durationMs: Date.now() - window.startedAt };
@@ -261,8 +282,13 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
       log('info', 'stage handed over to a new invocation', summary);
       return;
     }
+    // An Invoke whose answer never came may still have reached Lambda: give that invocation most of what is
+    // left to take the work up, then answer only if it has not.
+    if (await held.takenUpBefore(window.endsAt - Math.min(2_000, (window.endsAt - Date.now()) / 2))) {
+      log('info', 'stage handed over to a new invocation, although Lambda did not say so', summary);
+      return;
+    }
     log('error', 'stage could not hand over to a new invocation', summary);
-    // The hand-over may have reached Lambda although no answer said so: answer only if it has not started.
     return finish(held, failed(stage, `could not continue the stage in a new invocation after ${work.length - remainingUsers} of ${work.length} users; deploy again to go on (users applied so far keep their identity)`), responseUrl, window.endsAt, save({ holder: { invocation, until: window.endsAt } }));
   }
   log('error', 'stage ran out of time', summary);

@@ -49,7 +49,10 @@ export interface DriftCheckRequest {
    * unfinished: the construct sets it shorter than the time to the next scheduled check.
    */
   readonly maxDurationSeconds?: number;
-  /** The schedule's interval, as rules written before `maxDurationSeconds` send it: the check stops at 95% of it. */
+  /**
+   * The schedule's interval, as rules written before `maxDurationSeconds` send it (one may still fire
+   * while a deploy replaces it): the check stops at 95% of it.
+   */
   readonly intervalSeconds?: number;
 }
 
@@ -433,7 +436,7 @@ class CheckRun {
     return {
       ...record,
       instances,
-      ...(this.pacer ? { pacing: this.pacer.state() } : {}),
+      ...(this.pacer ? { pacing: { ...record.pacing, ...this.pacer.state() } } : {}),
       check: {
         ...record.check!,
         invocations: this.check.invocations + 1,

@@ -66,6 +66,19 @@ export class HeldEntry<T> {
     return next;
   }
 
+  /**
+   * Waits until `deadline` for another invocation to take up the work this one handed over (the item
+   * changes). Resolves to whether one did.
+   */
+  async takenUpBefore(deadline: number): Promise<boolean> {
+    while (Date.now() < deadline) {
+      const entry = await this.ledger.read<T>(this.key).catch(() => undefined);
+      if (entry && entry.version !== this.entry.version) return true;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(10, Math.min(200, deadline - Date.now()))));
+    }
+    return false;
+  }
+
   private async write(change: (state: T) => T): Promise<boolean> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       if (this.lostWhy) return false;

@@ -64,8 +64,16 @@ export function worthHandingOver(deadline: number): boolean {
  * Works through `items`, `concurrency` at a time, skipping those already `done`, starting items while
  * `mayStart` says so. Resolves to the ranges done once every started item has ended. An item whose
  * `apply` rejects (cut short by the invocation's end) is left not done, for the next invocation.
+ * `live.ranges`, when given, follows the ranges done as items end, for saving progress meanwhile.
  */
-export async function runPool<T>(items: readonly T[], done: DoneRanges, concurrency: number, mayStart: () => boolean, apply: (item: T) => Promise<void>): Promise<DoneRanges> {
+export async function runPool<T>(
+  items: readonly T[],
+  done: DoneRanges,
+  concurrency: number,
+  mayStart: () => boolean,
+  apply: (item: T) => Promise<void>,
+  live?: { ranges: DoneRanges },
+): Promise<DoneRanges> {
   const finished = new Set<number>();
   for (const [start, end] of done) for (let index = start; index < end; index++) finished.add(index);
   let next = 0;
@@ -77,6 +85,7 @@ export async function runPool<T>(items: readonly T[], done: DoneRanges, concurre
       try {
         await apply(items[index]);
         finished.add(index);
+        if (live) live.ranges = toRanges(finished);
       } catch {
         // Cut short: applied again by the next invocation.
       }
@@ -103,9 +112,9 @@ export function countDone(ranges: DoneRanges): number {
 
 let lambdaClient: LambdaClient | undefined;
 
-/** Time kept, after the last hand-over attempt, to answer CloudFormation if the hand-over failed. */
+/** Time kept, after the last hand-over attempt, to answer CloudFormation if the hand-over failed (less in a short reserve). */
 const ANSWER_AFTER_HAND_OVER_MS = 3_000;
-/** The longest one Invoke may take: an Invoke that never answers must not eat the reserve. */
+/** The longest one Invoke may take (less in a short reserve): an Invoke that never answers must not eat the reserve. */
 const INVOKE_TIMEOUT_MS = 2_000;
 
 /**
@@ -117,17 +126,19 @@ const INVOKE_TIMEOUT_MS = 2_000;
 export async function handOver(payload: unknown, invocationEnd: number): Promise<boolean> {
   const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
   if (!functionName) return false;
+  const reserve = invocationEnd - Date.now();
+  const invokeTimeout = Math.min(INVOKE_TIMEOUT_MS, reserve / 4);
+  const lastStart = invocationEnd - Math.min(ANSWER_AFTER_HAND_OVER_MS, reserve * 0.4);
   lambdaClient ??= new LambdaClient({ region: process.env.AWS_REGION, maxAttempts: 1, requestHandler: { connectionTimeout: 1_000, requestTimeout: INVOKE_TIMEOUT_MS } });
   const body = Buffer.from(JSON.stringify(payload));
-  const lastStart = invocationEnd - ANSWER_AFTER_HAND_OVER_MS;
   for (let attempt = 1; attempt <= 4 && Date.now() < lastStart; attempt++) {
     try {
-      const timeout = Math.max(100, Math.min(INVOKE_TIMEOUT_MS, lastStart - Date.now()));
+      const timeout = Math.floor(Math.max(50, Math.min(invokeTimeout, lastStart - Date.now())));
       await lambdaClient.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: body }), { abortSignal: AbortSignal.timeout(timeout) });
       return true;
     } catch (error) {
       log('warn', 'hand-over attempt failed', { attempt, errorName: error instanceof Error ? error.name : typeof error });
-      await sleep(Math.min(250 * 2 ** attempt, Math.max(0, lastStart - Date.now())));
+      await sleep(Math.min(100 * 2 ** attempt, reserve / 20, Math.max(0, lastStart - Date.now())));
     }
   }
   return false;

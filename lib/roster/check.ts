@@ -7,8 +7,9 @@
 import { findPropProblems, IDENTITY_FIELD_PROPS, UserIdentityInfo } from '../connect-user-identity';
 import { IDENTITY_FIELDS, IdentityField, Problem, validateUserReference } from '../identity-rules';
 import { RosterEntry, userKeyOf } from './entry';
-import { closest, describeType, displayKey, RosterProblem } from './problems';
-import { BareNullWord, RecordSource, RosterRecord, SKELETON_HINT } from './records';
+import { RosterFormat } from './files';
+import { closest, describeType, RosterProblem } from './problems';
+import { BareNullWord, RecordSource, RosterRecord, SKELETON_HINT, TextPosition } from './records';
 import { findValueMistakes, ValueField } from './value-mistakes';
 
 /** The top-level keys of an entry: the CLI skeleton's three, and `Username` in place of `UserId`. */
@@ -32,7 +33,8 @@ export function checkRecord(record: RosterRecord): CheckedRecord {
   const { source } = record;
   const raw = record.value instanceof BareNullWord ? null : record.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { problems: [locate(source, undefined, { field: '', message: `must be an object, not ${describeType(raw)}; each entry has ${SKELETON_HINT}` })] };
+    const message = `must be an object, not ${describeType(raw)}${gluedKeyHint(raw, source.format)}; each entry has ${SKELETON_HINT}`;
+    return { problems: [locate(source, undefined, { field: '', message })] };
   }
   const object = raw as Record<string, unknown>;
   /** Problems found here, with their fields as the roster spells them. */
@@ -41,7 +43,7 @@ export function checkRecord(record: RosterRecord): CheckedRecord {
   const reported = new Set<string>();
 
   for (const [key, value] of Object.entries(object)) {
-    if (!(ENTRY_KEYS as readonly string[]).includes(key)) local.push(unknownKeyProblem(key, value, 'entry'));
+    if (!(ENTRY_KEYS as readonly string[]).includes(key)) local.push(unknownKeyProblem(key, value, 'entry', source.format, record.keyAt?.([key])));
   }
   /** A declared text value, or `undefined` (reporting why, when it is not a blank one). */
   const text = (field: string, name: ValueField, value: unknown): string | undefined => {
@@ -50,7 +52,7 @@ export function checkRecord(record: RosterRecord): CheckedRecord {
       value instanceof BareNullWord
         ? [NULL_WORD_MESSAGE]
         : typeof value === 'string'
-          ? findValueMistakes(name, value)
+          ? findValueMistakes(name, value, source.format)
           : [`must be a string, not ${describeType(value)}${source.format === 'json' ? '; write it in double quotes' : ''}`];
     if (problems.length === 0) return value as string;
     reported.add(field);
@@ -66,12 +68,12 @@ export function checkRecord(record: RosterRecord): CheckedRecord {
   if (info !== undefined && info !== null) {
     if (typeof info !== 'object' || Array.isArray(info)) {
       reported.add('IdentityInfo');
-      local.push({ field: 'IdentityInfo', message: `must be an object of ${IDENTITY_FIELDS.join(', ')}, not ${describeType(info)}` });
+      local.push({ field: 'IdentityInfo', message: `must be an object of ${IDENTITY_FIELDS.join(', ')}, not ${describeType(info)}${gluedKeyHint(info, source.format)}` });
     } else {
       for (const [key, value] of Object.entries(info as Record<string, unknown>)) {
         if (!(IDENTITY_FIELDS as readonly string[]).includes(key)) {
           reported.add('IdentityInfo');
-          local.push(unknownKeyProblem(key, value, 'IdentityInfo'));
+          local.push(unknownKeyProblem(key, value, 'IdentityInfo', source.format, record.keyAt?.(['IdentityInfo', key])));
           continue;
         }
         const declared = text(`IdentityInfo.${key}`, key as IdentityField, value);
@@ -154,35 +156,66 @@ function subjectOf(userId: string | undefined, username: string | undefined): st
   return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
+/** Every key name a roster knows, at any level. */
+const KNOWN_KEYS: readonly string[] = [...ENTRY_KEYS, ...IDENTITY_FIELDS];
+
 /**
- * An unknown key: where it belongs, or the closest known key, or the known keys. A key far from every
- * known one that holds an object or a list is not shown: that is the shape of entries keyed by a
- * person's name (`mary: {...}`), and the key would be personal data.
+ * The known key that a text starts with, followed by `:` and more, as YAML reads `FirstName:Mary` (no
+ * space after the colon): one key, or one string, instead of a key and its value.
  */
-function unknownKeyProblem(key: string, value: unknown, where: 'entry' | 'IdentityInfo'): Problem {
+function gluedKey(text: string): string | undefined {
+  return KNOWN_KEYS.find((known) => text.length > known.length + 1 && text.toLowerCase().startsWith(`${known.toLowerCase()}:`));
+}
+
+/** A hint for a YAML string that holds a key glued to its value, without quoting it. */
+function gluedKeyHint(value: unknown, format: RosterFormat): string {
+  const known = format === 'yaml' && typeof value === 'string' ? gluedKey(value) : undefined;
+  return known === undefined ? '' : ` (it reads as text that starts with ${known}: and goes on without a space: YAML needs a space after each colon, as in ${known}: value)`;
+}
+
+/**
+ * An unknown key, told without showing it: keys the loader does not know are text of the file, and may
+ * be a value typed in the wrong place (`FirstName:Mary`, `LastName Majorova`) or a person's name
+ * (`mary: {...}`). A message says where the key is written, where it belongs, or which known key it is
+ * closest to; a known key name is the only text it shows.
+ */
+function unknownKeyProblem(key: string, value: unknown, where: 'entry' | 'IdentityInfo', format: RosterFormat, at: TextPosition | undefined): Problem {
   const kind = where === 'entry' ? 'a key of an entry' : 'a field of IdentityInfo';
   const known: readonly string[] = where === 'entry' ? ENTRY_KEYS : IDENTITY_FIELDS;
   const listed = `${where === 'entry' ? 'keys of an entry' : 'fields of IdentityInfo'} are ${known.join(', ')}`;
-  const identityField = IDENTITY_FIELDS.find((field) => field.toLowerCase() === key.toLowerCase());
-  const entryKey = ENTRY_KEYS.find((field) => field.toLowerCase() === key.toLowerCase());
-  if (where === 'entry' && identityField) {
-    return { field: displayKey(key), message: `is not a key of an entry: it belongs inside IdentityInfo, as IdentityInfo.${identityField}` };
+  const place = at ? ` (at line ${at.line}, column ${at.column})` : '';
+  const field = where === 'entry' ? '' : 'IdentityInfo';
+  /** A known name the key is, in any letter case, and how the message names it. */
+  const sameName = (names: readonly string[]) => {
+    const name = names.find((candidate) => candidate.toLowerCase() === key.toLowerCase());
+    return name === undefined ? undefined : name === key ? `the key ${name}` : `the key ${name} written in other letter case`;
+  };
+  const identityField = where === 'entry' ? IDENTITY_FIELDS.find((name) => name.toLowerCase() === key.toLowerCase()) : undefined;
+  if (identityField) {
+    return { field, message: `has ${sameName(IDENTITY_FIELDS)}${place}, which is not a key of an entry: it belongs inside IdentityInfo, as IdentityInfo.${identityField}` };
   }
-  if (where === 'IdentityInfo' && entryKey) {
-    return { field: `IdentityInfo.${displayKey(key)}`, message: `is not a field of IdentityInfo: ${entryKey} belongs at the top of the entry, beside IdentityInfo` };
+  const entryKey = where === 'IdentityInfo' ? ENTRY_KEYS.find((name) => name.toLowerCase() === key.toLowerCase()) : undefined;
+  if (entryKey) {
+    return { field, message: `has ${sameName(ENTRY_KEYS)}${place}, which is not a field of IdentityInfo: ${entryKey} belongs at the top of the entry, beside IdentityInfo` };
   }
-  const field = where === 'entry' ? displayKey(key) : `IdentityInfo.${displayKey(key)}`;
+  if (format === 'yaml') {
+    const glued = gluedKey(key);
+    if (glued !== undefined) {
+      return { field, message: `has a key${place} that starts with ${glued}: and goes on without a space: YAML needs a space after the colon, as in ${glued}: value` };
+    }
+    const unseparated = KNOWN_KEYS.find((name) => new RegExp(`^${name}\\s+\\S`, 'i').test(key));
+    if (unseparated !== undefined && (value === null || value instanceof BareNullWord)) {
+      return { field, message: `has a key${place} that starts with ${unseparated} and a space, and no value: the colon after ${unseparated} is missing, as in ${unseparated}: value` };
+    }
+  }
   const suggestion = closest(key, known);
   if (suggestion !== undefined) {
     const caseOnly = suggestion.toLowerCase() === key.toLowerCase();
-    return { field, message: `is not ${kind}; did you mean ${suggestion}?${caseOnly ? ' (keys are case-sensitive)' : ''} The ${listed}` };
+    return { field, message: `has a key${place} that is not ${kind}; did you mean ${suggestion}?${caseOnly ? ' (keys are case-sensitive)' : ''} The ${listed}` };
   }
   if (value !== null && typeof value === 'object' && !(value instanceof BareNullWord)) {
     const shape = where === 'entry' ? ' A file holds one entry or a list of entries, not entries keyed by name.' : '';
-    return {
-      field: where === 'entry' ? '' : 'IdentityInfo',
-      message: `holds a key that is not ${kind} and whose value is ${describeType(value)} (not shown: it may be a name).${shape} The ${listed}`,
-    };
+    return { field, message: `has a key${place} that is not ${kind}, whose value is ${describeType(value)}.${shape} The ${listed}` };
   }
-  return { field, message: `is not ${kind}; the ${listed}` };
+  return { field, message: `has a key${place} that is not ${kind}; the ${listed}` };
 }

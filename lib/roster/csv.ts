@@ -1,23 +1,39 @@
 /**
  * CSV roster files, as spreadsheets save them: one header row naming the columns by the API's names
- * (matched ignoring case, spaces, `_` and `-`), then one agent per row. The separator (`,`, `;` or tab)
- * is the one that makes the header row name known columns. Quoting, CRLF and line breaks inside
- * cells are csv-parse's. Every cell stays text; an empty cell is not declared.
+ * (matched ignoring case, spaces, `_` and `-`), then one agent per row. The separator is the one an
+ * Excel `sep=` first line declares, else the one (`,`, `;` or tab) that makes the header row name known
+ * columns. Quoting and line breaks inside cells are csv-parse's. Every cell stays text; an empty cell
+ * is not declared. A cell that starts with the apostrophe spreadsheets take as "this is text" before a
+ * formula, number, date or boolean is read without that apostrophe (text-marker.ts).
  *
  * Each row becomes a record of the same shape as a JSON entry, with the letter of each cell's column,
  * so that the checks (check.ts) name the cell of every problem.
  */
 import { parse } from 'csv-parse/sync';
-import { IDENTITY_FIELDS } from '../identity-rules';
+import { hasInstanceIdShape, IDENTITY_FIELDS } from '../identity-rules';
 import { formatCount, MAX_ENTRIES } from './limits';
-import { closest, displayKey, RosterProblem } from './problems';
+import { closest, RosterProblem } from './problems';
 import { RosterRecord } from './records';
+import { readMarkedText } from './text-marker';
 
 /** The columns of a CSV roster, by the API's names. */
 const CSV_COLUMNS = ['InstanceId', 'UserId', 'Username', ...IDENTITY_FIELDS] as const;
 type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 const SEPARATORS = [',', ';', '\t'] as const;
+
+/**
+ * The line Excel reads to learn a file's separator, `sep=;`, before the header row (a byte order mark,
+ * if any, is already gone). Excel does not show it as a row, so rows are numbered without it.
+ */
+const SEPARATOR_LINE = /^"?sep=([^\r\n"])"?[ \t]*(?:\r\n|\n|\r|$)/i;
+
+/**
+ * How every row is read: cells stay text, rows of any length are kept for the checks to name, empty rows
+ * too (so that row numbers stay a spreadsheet's), and a row may end in CRLF, LF or CR, mixed within one
+ * file as files pieced together from several sources are.
+ */
+const PARSE_OPTIONS = { relax_column_count: true, skip_empty_lines: false, record_delimiter: ['\r\n', '\n', '\r'] };
 
 /** Headers that sheets often use for a column, to suggest the roster's name for it (normalized keys). */
 const USUAL_HEADERS: Readonly<Record<string, CsvColumn>> = {
@@ -58,14 +74,16 @@ function columnOf(header: string): CsvColumn | undefined {
 }
 
 /** The records of a CSV file, one per agent row; none (and problems) when the file cannot be read as a roster. */
-export function parseCsvRecords(file: string, text: string, problems: RosterProblem[]): RosterRecord[] {
+export function parseCsvRecords(file: string, fileText: string, problems: RosterProblem[]): RosterRecord[] {
+  const declared = SEPARATOR_LINE.exec(fileText);
+  const text = declared ? fileText.slice(declared[0].length) : fileText;
   if (text.trim() === '') {
     problems.push({ file, message: `is empty: its first row must name the columns (${CSV_COLUMNS.join(', ')}), then one agent per row` });
     return [];
   }
   let rows: string[][];
   try {
-    rows = parse(text, { delimiter: detectSeparator(text), relax_column_count: true, skip_empty_lines: false });
+    rows = parse(text, { delimiter: declared?.[1] ?? detectSeparator(text), ...PARSE_OPTIONS });
   } catch (error) {
     // `records` counts the rows read before the one that failed (lines would miscount line breaks in cells).
     const { code, records, index } = error as { code?: string; records?: number; index?: number };
@@ -85,7 +103,7 @@ export function parseCsvRecords(file: string, text: string, problems: RosterProb
     });
     return [];
   }
-  const columns = readHeader(file, rows, problems);
+  const columns = readHeader(file, rows, problems, declared !== null);
   if (columns === undefined) return [];
 
   const width = Math.max(...columns.keys()) + 1;
@@ -119,8 +137,8 @@ function recordOfRow(file: string, row: number, entry: number, cells: string[], 
   const letters = new Map<string, string>();
   for (const [index, column] of columns) {
     letters.set(column, columnLetter(index));
-    const cell = cells[index];
-    if (cell === '') continue;
+    if (cells[index] === '') continue;
+    const cell = readMarkedText(cells[index]);
     if ((IDENTITY_FIELDS as readonly string[]).includes(column)) value.IdentityInfo[column] = cell;
     else value[column] = cell;
   }
@@ -136,7 +154,7 @@ function detectSeparator(text: string): string {
   for (const separator of SEPARATORS) {
     let header: string[];
     try {
-      [header] = parse(text, { delimiter: separator, to_line: 1, relax_column_count: true });
+      [header] = parse(text, { delimiter: separator, to_line: 1, ...PARSE_OPTIONS });
     } catch {
       continue;
     }
@@ -147,7 +165,7 @@ function detectSeparator(text: string): string {
 }
 
 /** The known columns by index, or `undefined` (and problems) when the header row is not right. */
-function readHeader(file: string, rows: string[][], problems: RosterProblem[]): Map<number, CsvColumn> | undefined {
+function readHeader(file: string, rows: string[][], problems: RosterProblem[], separatorDeclared: boolean): Map<number, CsvColumn> | undefined {
   const header = rows[0];
   const found: RosterProblem[] = [];
   const columns = new Map<number, CsvColumn>();
@@ -172,12 +190,12 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[]): 
     if (column === undefined) {
       const suggestion = USUAL_HEADERS[normalizeHeader(cell)] ?? closest(cell, CSV_COLUMNS, normalizeHeader) ?? containedColumn(cell);
       if (suggestion) suggested.add(suggestion);
+      // The header's text is not shown: without a header row, it is an agent's values.
       found.push({
         file,
         row: 1,
         column: letter,
-        field: displayKey(cell),
-        message: `is not a column of a roster; ${suggestion ? `did you mean ${suggestion}? ` : ''}the columns are ${CSV_COLUMNS.join(', ')}`,
+        message: `is not named as a column of a roster; ${suggestion ? `did you mean ${suggestion}? ` : ''}the columns are ${CSV_COLUMNS.join(', ')}`,
       });
       return;
     }
@@ -195,9 +213,21 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[]): 
     problems.push({
       file,
       row: 1,
-      message: `must be the header row, naming the columns (${CSV_COLUMNS.join(', ')}); none of its cells is a column name`,
+      message:
+        `must be the header row, naming the columns (${CSV_COLUMNS.join(', ')}); none of its cells is a column name` +
+        (separatorDeclared ? ': the separator that the sep= line above it declares is not the one the file uses, or the header row is missing' : ''),
     });
     return undefined;
+  }
+  const valueLike = header.map((cell, index) => (columnOf(cell) === undefined && looksLikeValue(cell) ? columnLetter(index) : undefined)).filter((letter) => letter !== undefined);
+  if (valueLike.length > 0) {
+    found.unshift({
+      file,
+      row: 1,
+      message:
+        `holds what look like an agent's values, not column names (an ID, an email address or a phone number, in column ${valueLike.join(', ')}): ` +
+        'is the header row missing? The first row must name the columns',
+    });
   }
   const present = (column: CsvColumn) => indexOf.has(column) || suggested.has(column);
   if (!present('InstanceId')) found.push({ file, row: 1, message: 'has no InstanceId column: add one, with the instance ID or ARN in every row' });
@@ -215,6 +245,11 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[]): 
 function containedColumn(header: string): CsvColumn | undefined {
   const normalized = normalizeHeader(header);
   return [...CSV_COLUMNS].sort((a, b) => b.length - a.length).find((column) => normalized.includes(normalizeHeader(column)));
+}
+
+/** Whether a header cell looks like one of an agent's values rather than a column name. */
+function looksLikeValue(cell: string): boolean {
+  return hasInstanceIdShape(cell.trim()) || cell.includes('@') || /^\+?\d{6,}$/.test(cell.replace(/[\s().-]/g, ''));
 }
 
 function isBlank(cells: string[]): boolean {

@@ -1,6 +1,7 @@
-/** A roster's entries once checked, and what identifies the user an entry names. */
-import type { UserIdentityInfo } from '../connect-user-identity';
-import { parseInstanceReference } from '../identity-rules';
+/** A roster's entries once checked, what identifies the user an entry names, and what a deploy applies for it. */
+import { IDENTITY_FIELD_PROPS, UserIdentityInfo } from '../connect-user-identity';
+import { IdentityField, IdentityRecord, parseInstanceReference } from '../identity-rules';
+import type { RosterDeclaration } from '../roster-declarations';
 
 /** One user of a roster, as read from its file: blank fields are left out. */
 export interface RosterEntry {
@@ -13,7 +14,7 @@ export interface RosterEntry {
    * @default - not read from a CSV file
    */
   readonly row?: number;
-  /** `InstanceId`: the instance ID or instance ARN. */
+  /** `InstanceId`: the instance ID (a UUID, as Connect issues them) or instance ARN. */
   readonly instanceId: string;
   /**
    * `UserId`.
@@ -42,4 +43,21 @@ export function instanceKeyOf(instanceId: string): string {
 export function userKeyOf(entry: Pick<RosterEntry, 'instanceId' | 'userId' | 'username'>): string {
   const instance = instanceKeyOf(entry.instanceId).toLowerCase();
   return entry.userId !== undefined ? `${instance}\0id\0${entry.userId}` : `${instance}\0name\0${entry.username}`;
+}
+
+/**
+ * What a deploy applies for an entry, in the API's names: the declaration a roster stage receives, and
+ * what the command-line tool's `plan` compares with Connect.
+ */
+export function declarationOf(entry: RosterEntry): RosterDeclaration {
+  const info: IdentityRecord = {};
+  for (const [field, prop] of Object.entries(IDENTITY_FIELD_PROPS) as [IdentityField, keyof RosterEntry['identityInfo']][]) {
+    const value = entry.identityInfo[prop];
+    if (value !== undefined) info[field] = value;
+  }
+  return {
+    InstanceId: entry.instanceId,
+    ...(entry.userId !== undefined ? { UserId: entry.userId } : { Username: entry.username }),
+    IdentityInfo: info,
+  };
 }

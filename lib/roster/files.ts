@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatBytes, formatCount, MAX_ENTRIES, MAX_FILE_BYTES } from './limits';
-import { RosterProblem } from './problems';
+import { closest, RosterProblem } from './problems';
 
 /** The formats a roster file may be in, told by its extension. */
 export type RosterFormat = 'json' | 'yaml' | 'csv';
@@ -100,7 +100,7 @@ function statProblem(file: string, code: string): string {
     case 'ENOTDIR':
       return isSymbolicLink(file)
         ? 'is a symbolic link to something that does not exist: point it at a roster file, or remove it'
-        : 'does not exist: give a roster file or a directory of them';
+        : `does not exist (resolved as ${path.resolve(file)}): give a roster file or a directory of them${nearestNeighbour(file)}`;
     case 'ELOOP':
       return 'is a symbolic link that leads back to itself (a loop of links): point it at a roster file, or remove it';
     case 'EACCES':
@@ -111,8 +111,43 @@ function statProblem(file: string, code: string): string {
   }
 }
 
+/**
+ * A did-you-mean for a path that does not exist: the entry of its directory whose name is closest to
+ * the path's own (a typo, another extension, a missing extension), or a word on the directory itself
+ * when that is missing too. Only names are shown, never what a file holds.
+ */
+function nearestNeighbour(file: string): string {
+  const resolved = path.resolve(file);
+  const directory = path.dirname(resolved);
+  let names: string[];
+  try {
+    names = fs.readdirSync(directory).filter((name) => !name.startsWith('.'));
+  } catch {
+    return fs.existsSync(directory) ? ` (${directory} is a file, not a directory)` : ` (its directory ${directory} does not exist either)`;
+  }
+  const wanted = path.basename(resolved);
+  const stem = (name: string) => (formatOf(name) ? name.slice(0, -path.extname(name).length) : name).toLowerCase();
+  const sameStem = names.filter((name) => stem(name) === stem(wanted) && name !== wanted).sort();
+  const suggestion =
+    sameStem.find((name) => formatOf(name) !== undefined) ?? sameStem.find((name) => isDirectory(path.join(directory, name))) ?? closest(wanted, names);
+  return suggestion === undefined ? '' : `; did you mean ${path.join(path.dirname(file), suggestion)}?`;
+}
+
 function isSymbolicLink(file: string): boolean {
-  return fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  try {
+    return fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  } catch {
+    // ENOTDIR: a part of the path is a file, so the path is no link.
+    return false;
+  }
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /** The error's code (`ENOENT`, `ELOOP`, ...), which names the failure without quoting any content. */

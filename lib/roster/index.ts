@@ -10,6 +10,7 @@
  */
 import { checkRecord, duplicateProblem } from './check';
 import { decodeRosterText } from './decode';
+import { ConnectUserIdentityProps, IDENTITY_FIELD_PROPS } from '../connect-user-identity';
 import { RosterEntry } from './entry';
 import { formatOf, listRosterFiles, readRosterBytes } from './files';
 import { parseJsonDocuments } from './json';
@@ -26,8 +27,13 @@ export { formatProblem, RosterError } from './problems';
 export type { RosterProblem } from './problems';
 
 /**
- * A roster: users read from a `.json`, `.yaml`, `.yml` or `.csv` file, or from a directory of them,
- * every entry checked with the rules that `ConnectUserIdentity` applies at synth.
+ * A roster: users read from a `.json`, `.yaml`, `.yml` or `.csv` file or a directory of them
+ * ([Roster.fromPath](#connect-user-identity.Roster.fromPath)), or built in code
+ * ([Roster.fromUsers](#connect-user-identity.Roster.fromUsers)), every entry checked with the rules that
+ * `ConnectUserIdentity` applies at synth.
+ *
+ * A roster with problems is still a roster: its `problems` list them, and a `ConnectUserRoster` that
+ * declares it fails the synth with one validation error per problem, as CDK reports a prop mistake.
  */
 export class Roster {
   /**
@@ -39,42 +45,111 @@ export class Roster {
    * declared", so a CLI skeleton with fields left blank loads as it is; each entry must still declare
    * one identity field.
    *
-   * @throws an Error named `RosterError` whose `problems` list every problem of every file: unreadable,
-   * oversized or wrongly encoded files, unparseable ones, unknown keys or columns, a missing InstanceId,
-   * neither or both of UserId and Username, the same user twice, values that spreadsheets mangled, and
-   * every rule that `ConnectUserIdentity` checks at synth.
+   * Never throws for bad input: every problem of every file is in `problems` (unreadable, oversized or
+   * wrongly encoded files, unparseable ones, unknown keys or columns, a missing InstanceId, neither or
+   * both of UserId and Username, the same user twice, values that spreadsheets mangled, and every rule
+   * that `ConnectUserIdentity` checks at synth). A `ConnectUserRoster` declaring the roster then fails
+   * the synth, listing each problem once.
+   *
+   * @param rosterPath a roster file or a directory of them, relative to the working directory of `cdk synth`
+   */
+  public static fromPath(rosterPath: string): Roster {
+    const { files, entries, problems } = readRoster(rosterPath);
+    return new Roster(files, entries, problems);
+  }
+
+  /**
+   * A roster built in code, for users that come from elsewhere than a roster file (an HR export read
+   * by your app, a list in a config file). Each user is checked as a roster file's entry is, and
+   * problems are named by `name` and the user's position (entry 1 for the first).
+   *
+   * Values may be tokens or dynamic references: such a user is declared with a resource of its own,
+   * and its values are checked at deploy time.
+   *
+   * @param users the users, as `ConnectUserIdentity` takes them
+   */
+  public static fromUsers(users: ConnectUserIdentityProps[], options: RosterFromUsersOptions = {}): Roster {
+    const name = options.name ?? 'Roster.fromUsers';
+    const records: RosterRecord[] = users.map((user, index) => ({ source: { file: name, format: 'json', entry: index + 1 }, value: recordOfUser(user) }));
+    const { entries, problems } = checkRecords(records, new Map());
+    if (problems.length === 0 && entries.length === 0) problems.push({ file: name, message: 'holds no users: declare at least one' });
+    return new Roster([], entries, problems.sort((a, b) => positionOf(a) - positionOf(b)));
+  }
+
+  /**
+   * Reads a roster as `Roster.fromPath` does, and throws when it has a problem. Deprecated: use
+   * [Roster.fromPath](#connect-user-identity.Roster.fromPath), whose problems fail the synth as CDK
+   * validation errors, one line each, in every language; outside an app,
+   * [Roster.check](#connect-user-identity.Roster.check) lists them.
+   *
+   * What it throws is an `Error` named `RosterError` whose message lists every problem, one per line,
+   * and whose `problems` holds them as `RosterProblem`s. TypeScript and JavaScript can test
+   * `error instanceof RosterError` (`RosterError` is exported for them). jsii gives no type to a subclass
+   * of `Error` in other languages: there it arrives as the runtime's error for JavaScript exceptions
+   * (`RuntimeError` in Python), with the same message.
+   *
+   * @throws RosterError when the roster has a problem
+   * @deprecated use `Roster.fromPath`
    */
   public static load(rosterPath: string): Roster {
-    const { files, entries, problems } = readRoster(rosterPath);
-    if (problems.length > 0) throw new RosterError(rosterPath, problems);
-    return new Roster(files, entries);
+    const roster = Roster.fromPath(rosterPath);
+    if (roster.problems.length > 0) throw new RosterError(rosterPath, roster.problems);
+    return roster;
   }
 
   /**
    * Every problem of a roster, as data, in file and entry order; an empty list when it loads. Never
-   * throws for bad input.
+   * throws for bad input. For scripts and pipelines that check a roster outside a CDK app.
+   *
+   * @param rosterPath a roster file or a directory of them
    */
   public static check(rosterPath: string): RosterProblem[] {
     return readRoster(rosterPath).problems;
   }
 
-  /** The files read, in the order read. */
+  /** The files read, in the order read (none for a roster built in code). */
   public readonly files: string[];
-  /** The entries, in file order then entry order, all of them valid. */
+  /**
+   * The entries without problems, in file order then entry order. A roster with problems declares
+   * nothing: check `problems` before using these yourself.
+   */
   public readonly entries: RosterEntry[];
+  /** Every problem of the roster, in file and entry order; empty when every entry is valid. */
+  public readonly problems: RosterProblem[];
 
-  private constructor(files: string[], entries: RosterEntry[]) {
+  private constructor(files: string[], entries: RosterEntry[], problems: RosterProblem[]) {
     this.files = files;
     this.entries = entries;
+    this.problems = problems;
   }
 }
 
+/** Options of [Roster.fromUsers](#connect-user-identity.Roster.fromUsers). */
+export interface RosterFromUsersOptions {
+  /**
+   * What problems call the roster, where a file's name would be (`hr-export: entry 3 (UserId …): ...`).
+   * @default 'Roster.fromUsers'
+   */
+  readonly name?: string;
+}
+
 /**
- * Reads a roster.
- * @deprecated use Roster.load
+ * Reads a roster, and throws when it has a problem.
+ * @deprecated use `Roster.fromPath`
  */
 export function loadRoster(rosterPath: string): Roster {
   return Roster.load(rosterPath);
+}
+
+/** A user given in code as the record a roster file would hold for it, with the API's field names. */
+function recordOfUser(user: ConnectUserIdentityProps): Record<string, unknown> {
+  const info = user.identityInfo as unknown;
+  let identityInfo: unknown = info;
+  if (info !== null && typeof info === 'object' && !Array.isArray(info)) {
+    const fieldOf = new Map(Object.entries(IDENTITY_FIELD_PROPS).map(([field, prop]) => [prop as string, field]));
+    identityInfo = Object.fromEntries(Object.entries(info).map(([key, value]) => [fieldOf.get(key) ?? key, value]));
+  }
+  return { InstanceId: user.instanceId, UserId: user.userId, Username: user.username, IdentityInfo: identityInfo };
 }
 
 function readRoster(rosterPath: string): { files: string[]; entries: RosterEntry[]; problems: RosterProblem[] } {
@@ -95,15 +170,9 @@ function readRoster(rosterPath: string): { files: string[]; entries: RosterEntry
       });
       break;
     }
-    for (const record of records) {
-      const checked = checkRecord(record);
-      fileProblems.push(...checked.problems);
-      if (checked.entry === undefined || checked.userKey === undefined) continue;
-      const earlier = seen.get(checked.userKey);
-      if (earlier) fileProblems.push(duplicateProblem(checked.entry, earlier));
-      else seen.set(checked.userKey, checked.entry);
-      if (checked.problems.length === 0) entries.push(checked.entry);
-    }
+    const checked = checkRecords(records, seen);
+    entries.push(...checked.entries);
+    fileProblems.push(...checked.problems);
     // Problems of the file as a whole first, then by entry or row (a CSV row's cell count is found while parsing).
     problems.push(...fileProblems.sort((a, b) => positionOf(a) - positionOf(b)));
   }
@@ -111,6 +180,25 @@ function readRoster(rosterPath: string): { files: string[]; entries: RosterEntry
     problems.push({ file: rosterPath, message: 'holds no entries: declare at least one user' });
   }
   return { files, entries, problems };
+}
+
+/**
+ * Checks records in order: each on its own, then against the users named before it (`seen`, by user
+ * key, which it extends). The entries are those without any problem.
+ */
+function checkRecords(records: readonly RosterRecord[], seen: Map<string, RosterEntry>): { entries: RosterEntry[]; problems: RosterProblem[] } {
+  const entries: RosterEntry[] = [];
+  const problems: RosterProblem[] = [];
+  for (const record of records) {
+    const checked = checkRecord(record);
+    problems.push(...checked.problems);
+    if (checked.entry === undefined || checked.userKey === undefined) continue;
+    const earlier = seen.get(checked.userKey);
+    if (earlier) problems.push(duplicateProblem(checked.entry, earlier));
+    else seen.set(checked.userKey, checked.entry);
+    if (checked.problems.length === 0 && !earlier) entries.push(checked.entry);
+  }
+  return { entries, problems };
 }
 
 function positionOf(problem: RosterProblem): number {

@@ -4,10 +4,11 @@
  * the last one), and parser messages are reduced to words that never quote the file's text.
  */
 import { lineAndColumn, RosterProblem } from './problems';
-import { findDuplicateKeys, firstYamlError } from './yaml';
+import { ParsedDocument } from './records';
+import { firstYamlError, readJsonKeys } from './yaml';
 
 /** The file's one document, or `undefined` (and problems) when it is not valid JSON. */
-export function parseJsonDocuments(file: string, text: string, problems: RosterProblem[]): unknown[] | undefined {
+export function parseJsonDocuments(file: string, text: string, problems: RosterProblem[]): ParsedDocument[] | undefined {
   if (text.trim() === '') return [];
   let document: unknown;
   try {
@@ -20,14 +21,14 @@ export function parseJsonDocuments(file: string, text: string, problems: RosterP
     problems.push({ file, message: `is not valid JSON (${safeReason(raw)}${where}); fix it, or check it with a JSON linter` });
     return undefined;
   }
-  const duplicates = findDuplicateKeys(text);
+  const { duplicates, keyAt } = readJsonKeys(text);
   for (const at of duplicates) {
     problems.push({
       file,
       message: `gives a key twice in one object (the second time at line ${at.line}, column ${at.column}); JSON would keep only the last one: remove one of them`,
     });
   }
-  return duplicates.length > 0 ? undefined : [document];
+  return duplicates.length > 0 ? undefined : [{ value: document, keyAt }];
 }
 
 /**

@@ -7,7 +7,7 @@ import { distance as levenshtein } from 'fastest-levenshtein';
 
 /** One problem found in a roster. */
 export interface RosterProblem {
-  /** The file (or the roster path, for a problem with the path itself). */
+  /** The file (or the roster path, for a problem with the path itself; or the name of a roster built in code). */
   readonly file: string;
   /**
    * The entry's number in its file, 1 for the first (in a CSV file, the first agent row).
@@ -53,8 +53,11 @@ export function formatProblem(problem: RosterProblem): string {
 }
 
 /**
- * The error {@link Roster.load} throws: every problem of every file, one per line. Exported as a value
- * and a type named `RosterError`, so that TypeScript code can test `error instanceof RosterError`.
+ * The error the deprecated {@link Roster.load} throws: every problem of every file, one per line.
+ * Exported as a value and a type named `RosterError`, so that TypeScript code can test
+ * `error instanceof RosterError`. jsii cannot export a subclass of `Error` (JSII3004), which is why the
+ * problems reach other languages as data instead: `Roster.problems`, `Roster.check`, and the synth
+ * errors of a `ConnectUserRoster`.
  */
 class RosterLoadError extends Error {
   /** The problems, in file and entry order. */

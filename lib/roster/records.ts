@@ -21,12 +21,32 @@ export interface RecordSource {
   readonly columns?: ReadonlyMap<string, string>;
 }
 
+/** A place in a file: line and column, both from 1. */
+export interface TextPosition {
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * Where a key is written, by its path from the record or document (`['IdentityInfo', key]`, and for a
+ * document the entry's index first): what a message says instead of quoting a key it does not know.
+ */
+export type KeyLocator = (keyPath: readonly (string | number)[]) => TextPosition | undefined;
+
 /** One would-be entry, unchecked, and where it came from. */
 export interface RosterRecord {
   /** Where the record came from. */
   readonly source: RecordSource;
   /** The record as parsed: an entry object when the file is right, anything when it is not. */
   readonly value: unknown;
+  /** Where each of the record's keys is written, in a JSON or YAML file. */
+  readonly keyAt?: KeyLocator;
+}
+
+/** A JSON or YAML document as parsed: its value, and where its keys are written. */
+export interface ParsedDocument {
+  readonly value: unknown;
+  readonly keyAt?: KeyLocator;
 }
 
 /**
@@ -44,7 +64,8 @@ export const SKELETON_HINT =
  * The records of a JSON or YAML file from its documents: each document is one entry object or a list of
  * them. A file past {@link MAX_ENTRIES} entries yields none, only a problem.
  */
-export function recordsOfDocuments(file: string, format: RosterFormat, documents: unknown[], problems: RosterProblem[]): RosterRecord[] {
+export function recordsOfDocuments(file: string, format: RosterFormat, parsed: ParsedDocument[], problems: RosterProblem[]): RosterRecord[] {
+  const documents = parsed.map((document) => document.value);
   if (documents.length === 0) {
     problems.push({ file, message: `is empty: it must hold one entry or a list of them, each of ${SKELETON_HINT}` });
     return [];
@@ -58,10 +79,11 @@ export function recordsOfDocuments(file: string, format: RosterFormat, documents
     return [];
   }
   const records: RosterRecord[] = [];
-  const add = (value: unknown) => records.push({ source: { file, format, entry: records.length + 1 }, value });
-  for (const document of documents) {
-    if (Array.isArray(document)) document.forEach(add);
-    else if (document !== null && typeof document === 'object' && !(document instanceof BareNullWord)) add(document);
+  const add = (value: unknown, keyAt: KeyLocator | undefined) =>
+    records.push({ source: { file, format, entry: records.length + 1 }, value, ...(keyAt ? { keyAt } : {}) });
+  for (const { value: document, keyAt } of parsed) {
+    if (Array.isArray(document)) document.forEach((value, index) => add(value, keyAt && ((keyPath) => keyAt([index, ...keyPath]))));
+    else if (document !== null && typeof document === 'object' && !(document instanceof BareNullWord)) add(document, keyAt);
     else {
       problems.push({
         file,

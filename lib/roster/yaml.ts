@@ -10,7 +10,7 @@
 import * as YAML from 'yaml';
 import { formatCount, MAX_YAML_ALIAS_EXPANSION } from './limits';
 import { RosterProblem } from './problems';
-import { BareNullWord } from './records';
+import { BareNullWord, KeyLocator, ParsedDocument } from './records';
 
 /** What each of the parser's error codes means, in words that quote nothing from the file. */
 const YAML_ERRORS: Readonly<Partial<Record<YAML.ErrorCode, string>>> = {
@@ -44,8 +44,8 @@ const NULL_WORDS = /^(null|Null|NULL)$/;
 
 const PARSE_OPTIONS = { schema: 'failsafe', prettyErrors: false, uniqueKeys: true } as const;
 
-/** The values of a file's documents, or `undefined` (and problems) when it is not valid YAML. */
-export function parseYamlDocuments(file: string, text: string, problems: RosterProblem[]): unknown[] | undefined {
+/** The file's documents, or `undefined` (and problems) when it is not valid YAML. */
+export function parseYamlDocuments(file: string, text: string, problems: RosterProblem[]): ParsedDocument[] | undefined {
   const lineCounter = new YAML.LineCounter();
   const documents = [...YAML.parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter })];
   const found = documents.flatMap((document) => [...document.errors, ...document.warnings]);
@@ -63,13 +63,13 @@ export function parseYamlDocuments(file: string, text: string, problems: RosterP
   }
   if (found.length > 0 || orphans.length > 0) return undefined;
 
-  const values: unknown[] = [];
+  const values: ParsedDocument[] = [];
   for (const document of documents) {
     // A stream that holds only comments has one document without contents.
     if (document.contents === null) continue;
     markNullWords(document);
     try {
-      values.push(document.toJS({ maxAliasCount: MAX_YAML_ALIAS_EXPANSION }));
+      values.push({ value: document.toJS({ maxAliasCount: MAX_YAML_ALIAS_EXPANSION }), keyAt: keyLocator(document, lineCounter) });
     } catch (error) {
       // Every alias has its anchor (checked above), so the only ReferenceError left is the alias limit.
       if (!(error instanceof ReferenceError)) throw error;
@@ -86,18 +86,34 @@ export function parseYamlDocuments(file: string, text: string, problems: RosterP
 }
 
 /**
- * Where a JSON text gives a key twice in one object: the YAML parser reads JSON and reports duplicate
- * keys, which JSON.parse silently resolves to the last one.
+ * A JSON text as the YAML parser reads it (JSON is YAML): where it gives a key twice in one object, which
+ * JSON.parse silently resolves to the last one, and where each of its keys is written.
  */
-export function findDuplicateKeys(text: string): { line: number; column: number }[] {
+export function readJsonKeys(text: string): { duplicates: { line: number; column: number }[]; keyAt: KeyLocator } {
   const lineCounter = new YAML.LineCounter();
   const document = YAML.parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
-  return document.errors
+  const duplicates = document.errors
     .filter((error) => error.code === 'DUPLICATE_KEY')
     .map((error) => {
       const at = lineCounter.linePos(error.pos[0]);
       return { line: at.line, column: at.col };
     });
+  return { duplicates, keyAt: keyLocator(document, lineCounter) };
+}
+
+/** Where the keys of a parsed document are written: the position of a key, by its path. */
+function keyLocator(document: YAML.Document, lineCounter: YAML.LineCounter): KeyLocator {
+  return (keyPath) => {
+    if (keyPath.length === 0) return undefined;
+    const key = keyPath[keyPath.length - 1];
+    const parent = keyPath.length === 1 ? document.contents : document.getIn(keyPath.slice(0, -1), true);
+    if (!YAML.isMap(parent)) return undefined;
+    const pair = parent.items.find((item) => (YAML.isScalar(item.key) ? String(item.key.value) : item.key) === key);
+    const offset = YAML.isNode(pair?.key) ? pair.key.range?.[0] : undefined;
+    if (offset === undefined) return undefined;
+    const at = lineCounter.linePos(offset);
+    return { line: at.line, column: at.col };
+  };
 }
 
 /** Where the YAML parser, which reads JSON too, finds a JSON text's first error, if anywhere. */

@@ -1,4 +1,4 @@
-import { DEFAULT_PACER_SETTINGS, OperationPacer, PacerTicket } from '../../core/pacer';
+import { DEFAULT_PACER_SETTINGS, DEFAULT_QUOTA_RATES, OperationPacer, Pacer, PacerTicket } from '../../core/pacer';
 import { VirtualClock } from '../support/virtual-clock';
 
 /** Sends `count` requests through the pacer against a token bucket; returns when each was accepted. */
@@ -61,6 +61,23 @@ describe('OperationPacer', () => {
     expect(pacer.rate).toBeLessThan(60);
   });
 
+  test('after a throttle, waits a whole interval at the new rate, counted from the throttle', async () => {
+    // GIVEN a pacer at 10 requests a second whose request sent at 0 is throttled 40 ms later
+    const clock = new VirtualClock(0);
+    const pacer = new OperationPacer(clock, { ...DEFAULT_PACER_SETTINGS, initialRate: 10, probeGrowth: 0 });
+    const first = await clock.run(pacer.acquire());
+    await clock.run(clock.sleep(40));
+    pacer.throttled(first);
+    const cut = pacer.rate;
+
+    // WHEN the next request asks for its slot
+    const next = await clock.run(pacer.acquire());
+
+    // THEN it leaves a full interval at the cut rate after the throttle, not one after the throttled request
+    expect(cut).toBeLessThan(10);
+    expect(next.sentAt).toBeCloseTo(40 + 1000 / cut, 0);
+  });
+
   test('cuts its rate once per congestion, not once per throttled request in flight', () => {
     // GIVEN a pacer with measured successes at 10 requests a second
     const clock = new VirtualClock(0);
@@ -112,5 +129,15 @@ describe('OperationPacer', () => {
 
     // THEN the waiting request is rejected at once
     await expect(queued).rejects.toThrow('the invocation is ending');
+  });
+});
+
+describe('Pacer', () => {
+  test("starts each operation at its own initial rate when given one, and the others at the settings'", () => {
+    // GIVEN a pacer told where DescribeUser starts
+    const pacer = new Pacer(new VirtualClock(), DEFAULT_PACER_SETTINGS, {}, { DescribeUser: DEFAULT_QUOTA_RATES.DescribeUser });
+    // THEN DescribeUser starts at its default quota, and an operation not named at the settings' rate
+    expect(pacer.of('DescribeUser').rate).toBe(10);
+    expect(pacer.of('UpdateUserIdentityInfo').rate).toBe(DEFAULT_PACER_SETTINGS.initialRate);
   });
 });

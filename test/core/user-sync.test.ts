@@ -1,5 +1,5 @@
 import { ConnectClient } from '@aws-sdk/client-connect';
-import { Pacer } from '../../core/pacer';
+import { DEFAULT_PACER_SETTINGS, Pacer } from '../../core/pacer';
 import { UserSync, WriteRefused } from '../../core/user-sync';
 import { RosterDeclaration } from '../../lib/roster-declarations';
 import { VirtualClock } from '../support/virtual-clock';
@@ -114,6 +114,67 @@ describe('UserSync', () => {
     });
     expect(JSON.stringify(refused)).not.toContain('Secret');
     expect(missing).toMatchObject({ kind: 'failed', failure: { user: userId(9), field: 'UserId', problem: expect.stringContaining('not found') } });
+  });
+
+  test('a server or network failure that persists fails the user by its code, never by what its message says', async () => {
+    // GIVEN a Connect whose writes keep failing with a 500, and whose reads of another user keep failing on the
+    // network, each error's message quoting a value
+    const clock = new VirtualClock();
+    const connect = fakeConnect(clock, new Map([[userId(1), { LastName: 'Held' }], [userId(2), { LastName: 'Held' }]]), {
+      refuse: (name, input) =>
+        name === 'UpdateUserIdentityInfo'
+          ? apiError('InternalServiceException', 500, 'could not store LastName=Secret-Name')
+          : name === 'DescribeUser' && input.UserId === userId(2)
+            ? Object.assign(new Error('read ECONNRESET while sending Secret-Name'), { code: 'ECONNRESET' })
+            : undefined,
+    });
+    const sync = syncWith(clock, connect);
+
+    // WHEN both are applied
+    const outcomes = await clock.run(Promise.all([sync.apply(declaration(1, { LastName: 'Secret-Name' })), sync.apply(declaration(2, { LastName: 'New' }))]));
+
+    // THEN each failed after its retries, naming the operation and the error's code, and no message passed on
+    expect(outcomes[0]).toMatchObject({ kind: 'failed', failure: { field: 'UpdateUserIdentityInfo', problem: expect.stringContaining('(InternalServiceException, HTTP 500)') } });
+    expect(outcomes[1]).toMatchObject({ kind: 'failed', failure: { field: 'DescribeUser', problem: expect.stringContaining('ECONNRESET') } });
+    expect(JSON.stringify(outcomes)).not.toMatch(/Secret|could not store|while sending/);
+  });
+
+  test('a value Connect holds that Connect would refuse fails the user by that field, and nothing is sent', async () => {
+    // GIVEN a user holding a Mobile without its "+", whose LastName is declared
+    const clock = new VirtualClock();
+    const connect = fakeConnect(clock, new Map([[userId(1), { LastName: 'Held', Mobile: '12065550100' }]]));
+
+    // WHEN it is applied
+    const outcome = await clock.run(syncWith(clock, connect).apply(declaration(1, { LastName: 'New' })));
+
+    // THEN it fails naming the held field, and no write was sent (Connect would refuse the whole record)
+    expect(outcome).toMatchObject({ kind: 'failed', failure: { field: 'Mobile', problem: expect.stringMatching(/^the value Connect holds \(not declared here\)/) } });
+    expect(connect.sent).not.toContain('UpdateUserIdentityInfo');
+  });
+
+  test('a write whose slot comes after its read went stale reads the user again, and sends what Connect holds then', async () => {
+    // GIVEN a user whose first write is throttled, and whose undeclared SecondaryEmail an admin changes just then
+    const clock = new VirtualClock();
+    const users = new Map<string, Record<string, string>>([[userId(1), { LastName: 'Held' }]]);
+    let throttled = false;
+    const connect = fakeConnect(clock, users, {
+      refuse: (name) => {
+        if (name !== 'UpdateUserIdentityInfo' || throttled) return undefined;
+        throttled = true;
+        users.set(userId(1), { ...users.get(userId(1))!, SecondaryEmail: 'edited@example.org' });
+        return apiError('ThrottlingException', 429, 'Rate exceeded');
+      },
+    });
+    const pacer = new Pacer(clock, { ...DEFAULT_PACER_SETTINGS, initialRate: 1, probeGrowth: 0, growth: 0 });
+    const sync = new UserSync({ region: 'us-east-1', pacer, clock, signal: new AbortController().signal, client: () => connect.client, freshReadMs: 300 });
+
+    // WHEN it is applied (the write is sent again a second later, past the 300 ms bound)
+    const outcome = await clock.run(sync.apply(declaration(1, { LastName: 'New' })));
+
+    // THEN the user was read again before the write went out again, and keeps the admin's edit
+    expect(outcome).toEqual({ kind: 'written', changedFields: ['LastName'] });
+    expect(connect.sent).toEqual(['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'DescribeUser', 'UpdateUserIdentityInfo']);
+    expect(users.get(userId(1))).toEqual({ LastName: 'New', SecondaryEmail: 'edited@example.org' });
   });
 
   test('paces up on answers that are not throttles, errors included', async () => {

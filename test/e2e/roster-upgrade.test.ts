@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { ConnectUserIdentity, ConnectUserRoster, rosterConstructId } from '../../lib';
 import { RosterFileEntry, RosterWorld } from '../support/roster-world';
 
-const USER_COUNT = 40;
+const USER_COUNT = 20;
 const INSTANCE = randomUUID();
 const world = new RosterWorld({ timeScale: 1 });
 const entries: RosterFileEntry[] = Array.from({ length: USER_COUNT }, (_, index) => ({

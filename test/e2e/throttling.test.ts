@@ -98,11 +98,6 @@ test('50 concurrent Creates, each in its own container, all succeed against a th
   for (const operation of ['DescribeInstance', 'UpdateUserIdentityInfo'] as const) {
     expect(ofInstance(e2e.emulator.requestsFor(operation)).filter((request) => request.status === 200)).toHaveLength(USER_COUNT);
   }
-  // AND each write went out with a read at most a second old: a write that waited longer for Connect read the user again
-  const requests = ofInstance(e2e.emulator.requests);
-  for (const [index, write] of requests.entries()) {
-    if (write.operation !== 'UpdateUserIdentityInfo' || write.status !== 200) continue;
-    const read = requests.slice(0, index).reverse().find((earlier) => earlier.operation === 'DescribeUser' && earlier.path === write.path.replace(/\/identity-info$/, '') && earlier.status === 200);
-    expect(write.receivedAt - read!.answeredAt!).toBeLessThanOrEqual(1_000 + 50);
-  }
+  // AND each user was read at least once (a write that waited long for Connect read its user again: see resilience)
+  expect(ofInstance(e2e.emulator.requestsFor('DescribeUser')).filter((request) => request.status === 200).length).toBeGreaterThanOrEqual(USER_COUNT);
 }, 600_000);

@@ -1,7 +1,7 @@
-import { App, Duration, Stack, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, aws_cloudwatch as cloudwatch, aws_events as events, aws_logs as logs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConnectUserDriftCheck, ConnectUserIdentity, ConnectUserRoster, Roster, RosterEntry } from '../../lib';
+import { ConnectUserDriftCheck, ConnectUserDriftCheckProps, ConnectUserIdentity, ConnectUserIdentityProvider, ConnectUserRoster, Roster, RosterEntry } from '../../lib';
 
 const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-000000000001';
 
@@ -22,6 +22,24 @@ function checkActions(template: Template): string[] {
   return role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement.flatMap((statement: any) => [statement.Action].flat()));
 }
 
+/** The payload a schedule sends (the incremental checks' unless `expression` says which), with the event's time and ID as `"time"` and `"id"`. */
+function payloadOf(template: Template, expression?: string): unknown {
+  const rules = Object.values(template.findResources('AWS::Events::Rule')) as any[];
+  const rule = expression ? rules.find((each) => each.Properties.ScheduleExpression === expression) : rules.find((each) => !each.Properties.Targets[0].InputTransformer.InputTemplate.includes('"full"'));
+  return JSON.parse(rule.Properties.Targets[0].InputTransformer.InputTemplate.replace('<time>', '"time"').replace('<id>', '"id"'));
+}
+
+/** The synth errors of a stack with one drift check of these props. */
+function synthErrors(props: ConnectUserDriftCheckProps): string {
+  const { app } = stackWith((stack) => new ConnectUserDriftCheck(stack, 'Drift', props));
+  try {
+    app.synth();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return '';
+}
+
 describe('ConnectUserDriftCheck', () => {
   test('schedules incremental checks at the given interval, and full re-reads on their own schedule', () => {
     // GIVEN a roster and a check every six hours, with a full re-read every week
@@ -31,13 +49,10 @@ describe('ConnectUserDriftCheck', () => {
     });
     const template = Template.fromStack(stack);
 
-    // THEN one rule starts incremental checks every six hours, another full re-reads every week, each naming its event
-    const inputOf = (expression: string) => {
-      const rule = Object.values(template.findResources('AWS::Events::Rule')).find((each: any) => each.Properties.ScheduleExpression === expression) as any;
-      return JSON.parse(rule.Properties.Targets[0].InputTransformer.InputTemplate.replace('<time>', '"time"').replace('<id>', '"id"'));
-    };
-    expect(inputOf('rate(6 hours)')).toEqual({ action: 'check-drift', scheduledAt: 'time', eventId: 'id', intervalSeconds: 21_600 });
-    expect(inputOf('rate(7 days)')).toEqual({ action: 'check-drift', full: true, scheduledAt: 'time', eventId: 'id', intervalSeconds: 604_800 });
+    // THEN one rule starts incremental checks every six hours, telling them to stop at 95% of it, another full re-reads every week, each naming its event
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)' });
+    expect(payloadOf(template)).toEqual({ action: 'check-drift', scheduledAt: 'time', eventId: 'id', maxDurationSeconds: 20_520 });
+    expect(payloadOf(template, 'rate(7 days)')).toEqual({ action: 'check-drift', full: true, scheduledAt: 'time', eventId: 'id', maxDurationSeconds: 574_560 });
     // AND a check that waited in Lambda's queue longer than its interval is dropped (the next one covers it); a failed one is tried twice more
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 21_600, MaximumRetryAttempts: 2 });
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -139,5 +154,98 @@ describe('ConnectUserDriftCheck', () => {
 
     // THEN nothing is left unacknowledged
     expect(new AwsSolutionsChecks().validateScope(app).violations.map((violation) => `${violation.ruleName} ${JSON.stringify(violation)}`.slice(0, 300))).toEqual([]);
+  });
+});
+
+describe('ConnectUserDriftCheck: schedule', () => {
+  test('runs on a cron schedule, each check stopping after maxDuration', () => {
+    // GIVEN a check every hour of business hours, given 50 minutes
+    const { stack } = stackWith((stack) => {
+      new ConnectUserDriftCheck(stack, 'Drift', {
+        schedule: events.Schedule.cron({ minute: '0', hour: '8-17', weekDay: 'MON-FRI' }),
+        maxDuration: Duration.minutes(50),
+      });
+    });
+    const template = Template.fromStack(stack);
+
+    // THEN the rule has the cron expression, and the payload the time limit
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 8-17 ? * MON-FRI *)' });
+    expect(payloadOf(template)).toEqual({ action: 'check-drift', scheduledAt: 'time', eventId: 'id', maxDurationSeconds: 3_000 });
+  });
+
+  test.each([
+    ['a rate schedule', { schedule: events.Schedule.rate(Duration.minutes(30)) }, 'rate(30 minutes)', 1_710],
+    ['a rate expression', { schedule: events.Schedule.expression('rate(2 days)') }, 'rate(2 days)', 164_160],
+    ['an interval with a shorter maxDuration', { interval: Duration.hours(2), maxDuration: Duration.minutes(30) }, 'rate(2 hours)', 1_800],
+    ['the default', {}, 'rate(1 hour)', 3_420],
+  ] as [string, ConnectUserDriftCheckProps, string, number][])('stops a check of %s before the next is due', (_, props, expression, seconds) => {
+    // GIVEN a check on a fixed interval
+    const template = Template.fromStack(stackWith((stack) => new ConnectUserDriftCheck(stack, 'Drift', props)).stack);
+    // THEN the rule has that rate, and a check may take 95% of it unless maxDuration says less
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: expression });
+    expect(payloadOf(template)).toEqual({ action: 'check-drift', scheduledAt: 'time', eventId: 'id', maxDurationSeconds: seconds });
+  });
+
+  test('fails synth on a cron schedule without maxDuration, saying what to set', () => {
+    expect(synthErrors({ schedule: events.Schedule.cron({ minute: '0', hour: '9' }) })).toContain(
+      '[Center/Drift] schedule is cron(0 9 * * ? *), which has no fixed interval: set maxDuration, shorter than the shortest time between two of its runs',
+    );
+  });
+
+  test('fails synth on both interval and schedule', () => {
+    expect(synthErrors({ interval: Duration.hours(1), schedule: events.Schedule.rate(Duration.hours(1)) })).toContain(
+      '[Center/Drift] interval and schedule are both given: give one of them',
+    );
+  });
+
+  test('fails synth on a maxDuration longer than the interval, or shorter than a minute', () => {
+    expect(synthErrors({ interval: Duration.hours(1), maxDuration: Duration.minutes(61) })).toContain(
+      '[Center/Drift] maxDuration (1 hour 1 minute) is longer than the interval (1 hour): a check would still run when the next one starts',
+    );
+    expect(synthErrors({ schedule: events.Schedule.rate(Duration.minutes(10)), maxDuration: Duration.minutes(11) })).toContain('is longer than the interval (10 minutes)');
+    expect(synthErrors({ schedule: events.Schedule.cron({ minute: '0' }), maxDuration: Duration.seconds(30) })).toContain(
+      '[Center/Drift] maxDuration is 30 seconds: give a check at least 1 minute',
+    );
+    // AND the limits themselves pass
+    expect(synthErrors({ interval: Duration.hours(1), maxDuration: Duration.hours(1) })).toBe('');
+    expect(synthErrors({ schedule: events.Schedule.cron({ minute: '0' }), maxDuration: Duration.minutes(1) })).toBe('');
+  });
+});
+
+describe('ConnectUserDriftCheck: its log group', () => {
+  /** The drift check's log group, by its logical ID. */
+  function checkLogGroup(template: Template): { Properties: { RetentionInDays?: number }; DeletionPolicy: string; UpdateReplacePolicy: string } {
+    const [, logGroup] = Object.entries(template.findResources('AWS::Logs::LogGroup')).find(([id]) => id.startsWith('Drift'))!;
+    return logGroup as any;
+  }
+
+  test('keeps logs a year and is retained, by default', () => {
+    const logGroup = checkLogGroup(Template.fromStack(stackWith((stack) => new ConnectUserDriftCheck(stack, 'Drift')).stack));
+    expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 365 }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('takes its own retention and removal policy', () => {
+    const logGroup = checkLogGroup(
+      Template.fromStack(
+        stackWith((stack) => new ConnectUserDriftCheck(stack, 'Drift', { logRetention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY })).stack,
+      ),
+    );
+    expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  test("follows the stack's provider settings, given before or after it, unless its own props say otherwise", () => {
+    // GIVEN the stack configured after one check and before another, which sets its own retention
+    const template = Template.fromStack(
+      stackWith((stack) => {
+        new ConnectUserDriftCheck(stack, 'Drift');
+        ConnectUserIdentityProvider.configure(stack, { logRetention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+        new ConnectUserDriftCheck(stack, 'DriftOwn', { logRetention: logs.RetentionDays.THREE_DAYS });
+      }).stack,
+    );
+    // THEN the first follows the settings; the second keeps its retention and follows the removal policy
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    const byPrefix = (prefix: string) => Object.entries(groups).find(([id]) => id.startsWith(prefix))![1];
+    expect(byPrefix('DriftLogGroup')).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Delete' });
+    expect(byPrefix('DriftOwnLogGroup')).toMatchObject({ Properties: { RetentionInDays: 3 }, DeletionPolicy: 'Delete' });
   });
 });

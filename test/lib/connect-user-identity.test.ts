@@ -206,7 +206,7 @@ describe('validation at synth', () => {
     // GIVEN an email address typed as the userId
     const errors = synthErrors({ instanceId: EXAMPLE.instanceId, userId: 'jane.doe@example.com', identityInfo: MARY });
     // THEN synth fails on userId, says what an ID looks like and to use username, and does not echo the value
-    expect(errors).toEqual(['Validation failed with the following errors:', expect.stringMatching(/^\[TestStack\/Agent\] userId is not a Connect user ID, which is a UUID .*give the username instead$/)]);
+    expect(errors).toEqual(['Validation failed with the following errors:', expect.stringMatching(/^\[TestStack\/Agent\] userId is not a Connect user ID, which is a UUID .*give the username instead \(the Username column or key of a roster\)$/)]);
     expect(errors.join('\n')).not.toContain('jane.doe');
   });
 

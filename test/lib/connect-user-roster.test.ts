@@ -119,6 +119,17 @@ describe('ConnectUserRoster: the template', () => {
     expect(new Set(declared).size).toBe(count);
   });
 
+  test('puts a user in the same stage however its instance is written: ID, ARN, or another letter case', () => {
+    for (let index = 0; index < 200; index++) {
+      const userId = `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
+      const instance = 'a1b2c3d4-5678-90ab-cdef-0000000000aa';
+      const stages = [instance, instance.toUpperCase(), `arn:aws:connect:us-east-1:111111111111:instance/${instance}`].map((InstanceId) =>
+        stageOf({ InstanceId, UserId: userId, IdentityInfo: { LastName: 'X' } }, 8),
+      );
+      expect(new Set(stages).size).toBe(1);
+    }
+  });
+
   test('keeps every user in its stage when others are added or removed', () => {
     // GIVEN a stage assignment of 6,000 users (four stages)
     const before = Array.from({ length: 6_000 }, (_, index) => ({ InstanceId: INSTANCE, UserId: userIdFor(index), IdentityInfo: {} }));

@@ -2,6 +2,7 @@ import {
   acceptsField,
   containsDynamicReference,
   containsSecureStringReference,
+  hasInstanceIdShape,
   isRegionName,
   isUserId,
   parseInstanceReference,
@@ -12,6 +13,7 @@ import {
 } from '../../lib/identity-rules';
 
 const fieldsOf = (problems: { field: string }[]) => problems.map((problem) => problem.field);
+const INSTANCE_ID = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
 
 describe('names', () => {
   test.each([
@@ -46,13 +48,14 @@ describe('names', () => {
     expect(validateIdentityInfo({ FirstName: '', LastName: 'a'.repeat(300) }, options)).toEqual([]);
   });
 
-  test('fails a decomposed name with a hint to normalize it, without repeating it', () => {
+  test('fails a decomposed name with a fix for a spreadsheet and one for code, without repeating it', () => {
     // GIVEN "José" with a combining acute accent
     const decomposed = 'Jose\u0301';
     const problems = validateIdentityInfo({ LastName: decomposed });
-    // THEN the problem names the field and the fix, and not the value
+    // THEN the problem names the field, what to do in a spreadsheet and in code, and not the value
     expect(fieldsOf(problems)).toEqual(['LastName']);
-    expect(problems[0].message).toContain("normalize('NFC')");
+    expect(problems[0].message).toContain('in a spreadsheet, retype the cell');
+    expect(problems[0].message).toContain("in code, use value.normalize('NFC')");
     expect(problems[0].message).not.toContain('Jose');
     // AND the composed form passes
     expect(validateIdentityInfo({ LastName: decomposed.normalize('NFC') })).toEqual([]);
@@ -143,25 +146,47 @@ describe('declarations', () => {
 describe('IDs', () => {
   test('parses instance IDs and ARNs', () => {
     expect(parseInstanceReference('a1b2c3d4-5678-90ab-cdef-EXAMPLE11111')).toEqual({ instanceId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111' });
-    expect(parseInstanceReference('arn:aws-us-gov:connect:us-gov-west-1:123456789012:instance/abc')).toEqual({
+    expect(parseInstanceReference(`arn:aws-us-gov:connect:us-gov-west-1:123456789012:instance/${INSTANCE_ID}`)).toEqual({
       partition: 'aws-us-gov',
       region: 'us-gov-west-1',
       account: '123456789012',
-      instanceId: 'abc',
+      instanceId: INSTANCE_ID,
     });
   });
 
-  test('accepts an instance ID of 100 characters and fails 101', () => {
-    expect(validateInstanceReference('a'.repeat(100))).toEqual([]);
-    expect(fieldsOf(validateInstanceReference('a'.repeat(101)))).toEqual(['InstanceId']);
-  });
-
-  test.each(['', 'a/b', 'a b', 'arn:aws:connect:us-east-1:123456789012:instance', 'arn:aws:connect:us-east-1:1234:instance/abc', 'arn:aws:s3:::bucket'])(
-    'fails the instance reference %p',
+  test.each([INSTANCE_ID, '00000000-0000-4000-8000-000000000000', INSTANCE_ID.toLowerCase(), `arn:aws:connect:us-east-1:123456789012:instance/${INSTANCE_ID}`])(
+    'accepts the instance reference %s, shaped as Connect issues them',
     (value) => {
-      expect(fieldsOf(validateInstanceReference(value))).toEqual(['InstanceId']);
+      expect(validateInstanceReference(value)).toEqual([]);
     },
   );
+
+  test.each([
+    '',
+    'a/b',
+    'a b',
+    'a'.repeat(36),
+    'abc',
+    'jane.doe@example.com',
+    'jdoe',
+    'Mary Major',
+    '+12065550142',
+    '12345678-aaaa-bbbb-cccc-dddddddddddd1',
+    ' 12345678-aaaa-bbbb-cccc-dddddddddddd',
+    '12345678_aaaa_bbbb_cccc_dddddddddddd',
+    'arn:aws:connect:us-east-1:123456789012:instance',
+    'arn:aws:connect:us-east-1:1234:instance/abc',
+    'arn:aws:connect:us-east-1:123456789012:instance/jane.doe@example.com',
+    'arn:aws:s3:::bucket',
+  ])('fails the instance reference %p without repeating it', (value) => {
+    // GIVEN an instance reference that is neither a UUID-shaped ID nor an instance ARN ending in one
+    const problems = validateInstanceReference(value);
+    // THEN it is refused, and neither parsed nor repeated
+    expect(fieldsOf(problems)).toEqual(['InstanceId']);
+    expect(parseInstanceReference(value)).toBeUndefined();
+    expect(hasInstanceIdShape(value.replace(/^.*\//, ''))).toBe(false);
+    if (value.length > 3) expect(problems[0].message).not.toContain(value.replace(/^.*\//, '').trim());
+  });
 
   test('requires exactly one of UserId and Username', () => {
     expect(validateUserReference('87654321-2222-1234-1234-111234567891', undefined)).toEqual([]);

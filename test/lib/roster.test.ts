@@ -209,9 +209,10 @@ describe('Roster.load: errors', () => {
     // WHEN it is loaded
     const error = loadError(file);
 
-    // THEN the file, entry, UserId and field are named, with the suggestion
+    // THEN the file, entry, UserId and the key's place are named, with the suggestion, and the key itself is not shown
     expect(error.problems).toHaveLength(1);
-    expect(error.message).toContain(`${file}: entry 2 (UserId ${MARY_ID}): IdentityInfo.Fristname is not a field of IdentityInfo; did you mean FirstName?`);
+    expect(error.message).toContain(`${file}: entry 2 (UserId ${MARY_ID}): IdentityInfo has a key (at line 13, column 7) that is not a field of IdentityInfo; did you mean FirstName?`);
+    expect(error.message).not.toContain('Fristname');
     expectNoPersonalData(error.message);
   });
 
@@ -228,10 +229,13 @@ describe('Roster.load: errors', () => {
     // WHEN it is loaded
     const error = loadError(file);
 
-    // THEN each key is reported with where it belongs
-    expect(error.message).toContain('entry 1 (UserId 87654321-2222-1234-1234-111234567891): instanceId is not a key of an entry; did you mean InstanceId? (keys are case-sensitive)');
-    expect(error.message).toContain('FirstName is not a key of an entry: it belongs inside IdentityInfo, as IdentityInfo.FirstName');
-    expect(error.message).toContain('Phone is not a key of an entry; the keys of an entry are IdentityInfo, UserId, Username, InstanceId');
+    // THEN each key is reported by its place, with where it belongs; only known key names are shown
+    expect(error.message).toContain(
+      'entry 1 (UserId 87654321-2222-1234-1234-111234567891): has a key (at line 2, column 3) that is not a key of an entry; did you mean InstanceId? (keys are case-sensitive)',
+    );
+    expect(error.message).toContain('has the key FirstName (at line 4, column 3), which is not a key of an entry: it belongs inside IdentityInfo, as IdentityInfo.FirstName');
+    expect(error.message).toContain('has a key (at line 5, column 3) that is not a key of an entry; the keys of an entry are IdentityInfo, UserId, Username, InstanceId');
+    expect(error.message).not.toContain('Phone');
     // The misspelt instanceId does not count as InstanceId.
     expect(error.message).toContain('InstanceId is required');
     expectNoPersonalData(error.message);
@@ -360,7 +364,7 @@ describe('Roster.load: errors', () => {
     expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.Email does not look like an email address`);
     expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.SecondaryEmail does not match the API pattern`);
     expect(error.message).toContain(`entry 1 (UserId ${MARY_ID}): IdentityInfo.Mobile is not an E.164 number`);
-    expect(error.message).toContain('entry 2 (UserId given): InstanceId must be 1 to 100 characters');
+    expect(error.message).toContain('entry 2 (UserId given): InstanceId is not a Connect instance ID, which is a UUID');
     expect(error.message).toContain('entry 2 (UserId given): UserId is not a Connect user ID');
     expect(error.message).toContain('entry 3 (Username given): Username must be 1 to 100 characters');
     expect(error.problems).toHaveLength(8);
@@ -530,14 +534,15 @@ describe('ConnectUserRoster', () => {
     expect(() => Template.fromStack(stack)).toThrow(/\[RosterStack\/Mary\] userId names the same user of the same instance as RosterStack\/Roster \(.*mary\.json, entry 1\)/);
   });
 
-  test('fails on a hand-built roster that declares a user twice', () => {
-    // GIVEN a roster built in code with the same user twice
+  test('fails to synthesize a hand-built roster that declares a user twice', () => {
+    // GIVEN an object shaped like a roster, past the loader's checks, with the same user twice
     const entry = { file: 'code', entry: 1, instanceId: INSTANCE, userId: MARY_ID, identityInfo: { firstName: 'Mary' } };
     const stack = new Stack(new App(), 'RosterStack');
+    new ConnectUserRoster(stack, 'Roster', { roster: { files: [], entries: [entry, { ...entry, entry: 2 }] } as unknown as Roster });
 
-    // WHEN / THEN
-    expect(() => new ConnectUserRoster(stack, 'Roster', { roster: { files: [], entries: [entry, { ...entry, entry: 2 }] } })).toThrow(
-      /code: entry 2 \(UserId 87654321-2222-1234-1234-111234567891\): UserId declares the same user as entry 1 of code/,
+    // WHEN / THEN synth fails with the duplicate as a validation error of the roster
+    expect(() => Template.fromStack(stack)).toThrow(
+      /\[RosterStack\/Roster\] code: entry 2 \(UserId 87654321-2222-1234-1234-111234567891\): UserId declares the same user as entry 1 of code/,
     );
   });
 });

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConnectUserIdentity, ROLE_POLICY_SIZE_LIMIT, RESOURCE_TYPE } from '../../lib';
 import { rolePolicySize } from '../support/policy-size';
-import { EXAMPLE, stackWithUsers, userIdFor } from '../support/stacks';
+import { EXAMPLE, instanceIdFor, stackWithUsers, userIdFor } from '../support/stacks';
 
 /** Runs the AwsSolutions pack over a synthesized app and returns every unacknowledged finding. */
 function nagFindings(app: App): string[] {
@@ -78,7 +78,7 @@ describe('CloudFormation and IAM limits', () => {
     const stack = new Stack(app, 'ManyInstances');
     for (let index = 0; index < 400; index++) {
       new ConnectUserIdentity(stack, `User${index}`, {
-        instanceId: `instance-${Math.floor(index / 2).toString().padStart(4, '0')}-aaaaaaaaaaaaaaaaaaaaaaaaaa`,
+        instanceId: instanceIdFor(Math.floor(index / 2)),
         userId: userIdFor(index),
         identityInfo: { firstName: 'A' },
       });

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { RESOURCE_TYPE } from '../../lib';
 import { ROSTER_STAGE_RESOURCE_TYPE } from '../../lib/roster-declarations';
-import { consumerEnvironment, machineNode, runOrFail } from './commands';
+import { consumerEnvironment, machineNode, run, runOrFail } from './commands';
+import { readmeBlock } from '../support/readme-examples';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -62,6 +63,21 @@ describe('the build', () => {
     }
   });
 
+  test("the README's TypeScript examples compile, as Construct Hub compiles them to show each in every language", () => {
+    // GIVEN the assembly the build wrote, which carries the README
+    const tablet = path.join(work, 'readme-examples.tabl.json');
+    // WHEN jsii-rosetta compiles each TypeScript example in it, in strict mode (any error fails it), inside
+    // rosetta/default.ts-fixture
+    runOrFail('npx', ['jsii-rosetta', 'extract', '--strict', '--cache-to', tablet], { cwd: ROOT, timeoutMs: 5 * MINUTES });
+    // THEN every example of the README was compiled, and compiled without error
+    const snippets = Object.values(JSON.parse(readFileSync(tablet, 'utf8')).snippets) as { location: { api: { api: string } }; didCompile?: boolean }[];
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const examples = [...readme.matchAll(/^[ \t]*```ts\b/gm)].length;
+    expect(examples).toBeGreaterThan(0);
+    expect(snippets.filter((snippet) => snippet.location.api.api === 'moduleReadme')).toHaveLength(examples);
+    expect(snippets.filter((snippet) => snippet.didCompile !== true)).toEqual([]);
+  }, 5 * MINUTES);
+
   test("the README's Python examples use the names of the Python package jsii generates", () => {
     // GIVEN the code of the Python package, generated from the assembly
     const outdir = path.join(work, 'dist');
@@ -104,6 +120,7 @@ describe('the build', () => {
           PACKAGE.main,
           PACKAGE.types,
           'assets/handler/index.js',
+          PACKAGE.bin['connect-user-identity'],
           '.jsii',
           'README.md',
           'API.md',
@@ -132,7 +149,7 @@ describe('the build', () => {
         (file) =>
           !file.startsWith('node_modules/') &&
           (/\.ts$/.test(file) && !/\.d\.ts$/.test(file) ||
-            /^(lib|core|lambda|test|bench|bin|scripts|examples|dist|cdk\.out)\//.test(file) ||
+            /^(lib|core|lambda|cli|test|bench|bin|scripts|examples|dist|cdk\.out)\//.test(file) ||
             /\.(py|java|cs|go|tgz)$/.test(file) ||
             /(^|\/)(tsconfig[^/]*\.json|jest\.config\.js|cdk\.json)$/.test(file)),
       );
@@ -146,7 +163,7 @@ describe('the build', () => {
       expect(Object.keys(packed.scripts ?? {}).filter((name) => INSTALL_SCRIPTS.includes(name))).toEqual([]);
     });
 
-    test("a fresh `cdk init app` project installs it and synthesizes a user and a roster on the machine's Node.js", () => {
+    test("a fresh `cdk init app` project installs it, synthesizes a user, a roster and the README's quick start on the machine's Node.js, and reports a roster's mistakes without a stack trace", () => {
       // GIVEN a project as the CLI generates it today (`cdk init app --language typescript`), on the
       // machine's own Node.js: the lowest this library supports is what synth must work on
       const node = machineNode();
@@ -178,6 +195,14 @@ describe('the build', () => {
         ].join('\n'),
       );
       writeFileSync(path.join(project, 'lib', 'agents-stack.ts'), CONSUMER_STACK);
+      // AND, in the same app (one synth), what a newcomer following this README's quick start writes: its
+      // agents.csv, and its program as the entry point `cdk init app` generated (named after the
+      // directory), which then also declares the generated project's stack
+      writeFileSync(path.join(project, 'agents.csv'), readmeBlock('example', 'quick-start-roster').text);
+      writeFileSync(
+        path.join(project, 'bin', 'agents.ts'),
+        `${readmeBlock('example', 'quick-start-app').text}\nimport { AgentsStack } from '../lib/agents-stack';\nnew AgentsStack(app, 'AgentsStack');\n`,
+      );
       // AND the app is synthesized as the project's README says, which type-checks it with the
       // project's TypeScript first (cdk.json's app command)
       runOrFail('npx', ['cdk', 'synth', '--quiet', '--no-notices'], { cwd: project, env, timeoutMs: 5 * MINUTES });
@@ -194,6 +219,40 @@ describe('the build', () => {
       const functions = resources.filter((resource) => resource.Type === 'AWS::Lambda::Function');
       expect(functions).toHaveLength(1);
       expect(functions[0].Properties.Runtime).toBe('nodejs24.x');
+
+      // AND the quick start's two users are in a stage, checked for drift, with an alarm that takes missing data as no drift
+      const quickStart = JSON.parse(readFileSync(path.join(project, 'cdk.out', 'ContactCenter.template.json'), 'utf8'));
+      const quickStartResources = Object.values(quickStart.Resources) as { Type: string; Properties: Record<string, unknown> }[];
+      const quickStartStages = quickStartResources.filter((resource) => resource.Type === ROSTER_STAGE_RESOURCE_TYPE);
+      expect(quickStartStages).toHaveLength(1);
+      expect(Object.values(quickStartStages[0].Properties.Users as Record<string, Record<string, string>>).flatMap((users) => Object.keys(users))).toHaveLength(2);
+      expect(quickStartResources.filter((resource) => resource.Type === 'AWS::Events::Rule')).toHaveLength(1);
+      expect(quickStartResources.filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm').map((alarm) => alarm.Properties.TreatMissingData)).toEqual(['notBreaching']);
+
+      // WHEN agents.csv is the README's spreadsheet with four mistakes
+      writeFileSync(path.join(project, 'agents.csv'), readmeBlock('example', 'spreadsheet-mistakes').text);
+      const failed = run('npx', ['cdk', 'synth', '--quiet', '--no-notices'], { cwd: project, env, timeoutMs: 5 * MINUTES });
+
+      // THEN the synth fails, printing each of the four problems the README shows exactly once
+      expect(failed.status).not.toBe(0);
+      const shown = readmeBlock('output', 'spreadsheet-errors')
+        .text.split('\n')
+        .filter((line) => line.startsWith('  ['))
+        .map((line) => line.trim());
+      expect(shown).toHaveLength(4);
+      const printed = failed.output.split('\n').map((line) => line.trim());
+      expect(shown.map((line) => printed.filter((each) => each === line).length)).toEqual([1, 1, 1, 1]);
+      // AND no stack trace: no frame, and no path into the library
+      expect(failed.output).not.toMatch(/^\s+at /m);
+      expect(failed.output).not.toContain(`node_modules/${PACKAGE.name}/`);
+
+      // WHEN the package's command-line tool is run as its README says, on the machine's Node.js
+      const help = runOrFail('npx', ['connect-user-identity', '--help'], { cwd: project, env });
+      const check = runOrFail('npx', ['connect-user-identity', 'check', 'agents.yaml'], { cwd: project, env });
+      // THEN it runs from the installed package, with only the package's declared dependencies
+      expect(help.stdout).toMatch(/^Usage: connect-user-identity \[options\] \[command\]\n/);
+      expect(help.stdout).toMatch(/\n  export \[options\] /);
+      expect(check.stdout).toBe('The roster agents.yaml has no problem: 2 users in 1 file.\n');
     }, 10 * MINUTES);
   });
 });
@@ -212,7 +271,7 @@ export class AgentsStack extends cdk.Stack {
       userId: '87654321-2222-1234-1234-111234567891',
       identityInfo: { firstName: 'Mary', lastName: 'Major', email: 'marym@example.com' },
     });
-    new ConnectUserRoster(this, 'Team', { roster: Roster.load(path.join(__dirname, '..', 'agents.yaml')) });
+    new ConnectUserRoster(this, 'Team', { roster: Roster.fromPath(path.join(__dirname, '..', 'agents.yaml')) });
   }
 }
 `;

@@ -116,10 +116,11 @@ test('prepare loads the handler in its own process and invokes it only on releas
 });
 
 test('fails with a LoadTimeoutError that says what happened, not a bare EPIPE, when the handler never finishes loading', async () => {
-  // GIVEN a handler module that blocks forever while it loads, and a load bound of half a second
+  // GIVEN a handler module that blocks forever while it loads, and a load bound of three seconds (a busy machine may
+  // take a second to start a process)
   const blocking = path.join(workDir, 'blocking.js');
   writeFileSync(blocking, "console.log('loading'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\n");
-  const driver = new CloudFormationDriver({ handlerPath: blocking, environment: {}, loadTimeoutMs: 500 });
+  const driver = new CloudFormationDriver({ handlerPath: blocking, environment: {}, loadTimeoutMs: 3_000 });
   await driver.start();
 
   // WHEN it is invoked in its own process
@@ -128,7 +129,7 @@ test('fails with a LoadTimeoutError that says what happened, not a bare EPIPE, w
 
   // THEN the invocation fails as a load time-out, with what the process wrote, and the handler was never invoked
   expect(error).toBeInstanceOf(LoadTimeoutError);
-  expect((error as Error).message).toMatch(/^the process for Create of Blocking did not finish loading the handler within 500 ms of its start, so it was killed/);
+  expect((error as Error).message).toMatch(/^the process for Create of Blocking did not finish loading the handler within 3000 ms of its start, so it was killed/);
   expect((error as LoadTimeoutError).output).toContain('loading');
   expect(driver.puts).toEqual([]);
 });

@@ -17,10 +17,16 @@ export const LEDGER_TABLE_NAME = 'ConnectUserIdentity-Ledger';
 export class LedgerEmulator {
   private server?: Server;
   private endpointUrl?: string;
+  /** Requests received, by DynamoDB operation (`GetItem`, `PutItem`, ...): what the ledger costs. */
+  readonly requests = new Map<string, number>();
 
   /** Starts DynamoDB on a random port of 127.0.0.1 and creates the table. */
   async start(): Promise<void> {
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    server.on('request', (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const operation = String(request.headers['x-amz-target'] ?? '').split('.').pop() || 'Unknown';
+      this.requests.set(operation, (this.requests.get(operation) ?? 0) + 1);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
     this.endpointUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

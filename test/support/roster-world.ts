@@ -84,6 +84,7 @@ export class RosterWorld {
   /** The first synthesized template's resources: the functions' environments and roles. */
   private firstTemplate: TemplateResources = {};
   private versions = 0;
+  private emulatorsStarted?: Promise<void>;
 
   /** EventBridge, once `deliverCloudTrailEvents` started it. */
   eventBridge?: EventBridgeEmulator;
@@ -388,8 +389,17 @@ export class RosterWorld {
     rmSync(this.workDir, { recursive: true, force: true });
   }
 
+  /**
+   * Starts the emulators, for a test that calls Connect before the first synth (the first synth starts
+   * them otherwise).
+   */
+  startEmulators(): Promise<void> {
+    this.emulatorsStarted ??= Promise.all([this.connect.start(), this.s3.start(), this.lambda.start(), this.cloudFormation.start(), this.ledger.start()]).then(() => undefined);
+    return this.emulatorsStarted;
+  }
+
   private async startOn(source: StackSource): Promise<void> {
-    await Promise.all([this.connect.start(), this.s3.start(), this.lambda.start(), this.cloudFormation.start(), this.ledger.start()]);
+    await this.startEmulators();
     // The handler serves both resource types; find it through whichever the first version declares.
     const template = readFileSync(path.join(source.cloudAssemblyDir, `${source.stackName}.template.json`), 'utf8');
     const handler = handlerAssetFromAssembly(source.cloudAssemblyDir, source.stackName, template.includes('"Custom::ConnectUserRoster"') ? 'Custom::ConnectUserRoster' : 'Custom::ConnectUserIdentity');

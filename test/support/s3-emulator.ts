@@ -20,6 +20,8 @@ export class S3Emulator extends LocalService {
   readonly requests: S3Request[] = [];
   private readonly objects = new Map<string, Buffer>();
   private readonly denied = new Set<string>();
+  /** The object ARN patterns IAM lets the stack's functions read; every object while never set. */
+  private readable?: readonly string[];
 
   put(bucket: string, key: string, body: Buffer | string): void {
     this.objects.set(`${bucket}/${key}`, Buffer.from(body));
@@ -37,6 +39,17 @@ export class S3Emulator extends LocalService {
   /** Removes an object, as `cdk gc` removes an asset no template references. */
   remove(bucket: string, key: string): void {
     this.objects.delete(`${bucket}/${key}`);
+  }
+
+  /**
+   * Lets GetObject read only the objects these `s3:GetObject` resources of IAM policies match
+   * (`arn:aws:s3:::<bucket>/<key>`, a trailing `*` matching any rest), and answers AccessDenied for any
+   * other, as S3 answers a role without the grant. The stack deployer sets them from the policies
+   * deployed at each step of a deploy. The functions of a stack here share one identity, so these are
+   * the handler's grants (the drift check's role is granted the same files).
+   */
+  allowReads(patterns: readonly string[]): void {
+    this.readable = [...patterns];
   }
 
   /** Answers GetObject of this key with AccessDenied, as a role without the grant would get. */
@@ -77,9 +90,16 @@ export class S3Emulator extends LocalService {
     if (request.method !== 'GET') return fail(405, 'MethodNotAllowed');
     if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) return fail(403, 'AccessDenied');
     if (this.denied.has(`${bucket}/${key}`)) return fail(403, 'AccessDenied');
+    if (this.readable && !this.readable.some((pattern) => grants(pattern, `arn:aws:s3:::${bucket}/${key}`))) return fail(403, 'AccessDenied');
     const body = this.objects.get(`${bucket}/${key}`);
     if (!body) return fail(404, 'NoSuchKey');
     this.requests.push({ bucket, key, status: 200 });
     response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
   }
+}
+
+/** Whether an IAM resource pattern grants an object ARN: `*` matches any run of characters, `?` any one. */
+function grants(pattern: string, arn: string): boolean {
+  const expression = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${expression}$`).test(arn);
 }

@@ -5,7 +5,11 @@
  * CloudFormation driver in dependency order (independent resources at once), waits for each answer at
  * most the resource's ServiceTimeout, and on a failure rolls back as CloudFormation does: an Update
  * back to the old properties for every resource it updated, a Delete for every resource it created.
- * Other resource types (the function, its role, its policies) are taken as deployed at once.
+ * Other resource types (the function, its role, its policies) are taken as deployed at once, but IAM
+ * is played for the handler's reads of the asset bucket: the S3 emulator lets it read only what the
+ * `s3:GetObject` statements of its role's policies grant, with CloudFormation's timing (a policy the new
+ * template adds or changes is in force before the custom resources, which depend on it; one the new
+ * template drops stays in force through the update and its rollback, and is deleted only in cleanup).
  *
  * Time-scaled: with `timeScale` k, Connect's rates are k times faster (set on the emulator by the test),
  * and every time limit here is divided by k: the Lambda timeout given, and each ServiceTimeout, which
@@ -93,6 +97,8 @@ export interface StackDeployerOptions {
 export class StackDeployer {
   /** What is deployed now, by logical ID (custom resources only). */
   private deployed = new Map<string, DeployedResource>();
+  /** The S3 reads the deployed policies grant the handler's role, by the policy's logical ID. */
+  private grants = new Map<string, string[]>();
   private readonly timeScale: number;
 
   constructor(private readonly options: StackDeployerOptions) {
@@ -115,6 +121,8 @@ export class StackDeployer {
    */
   assumeDeployed(source: StackSource): void {
     this.publish(source);
+    this.grants = this.readGrantsOf(source);
+    this.enforce(this.grants);
     this.setStatus('CREATE_COMPLETE', this.templateText(source));
     this.deployed = new Map();
     for (const [logicalId, resource] of this.customResources(source)) {
@@ -132,6 +140,10 @@ export class StackDeployer {
     const target = this.customResources(source);
     const operations: ResourceOperation[] = [];
     const before = new Map(this.deployed);
+    const grantsBefore = this.grants;
+    const grantsAfter = this.readGrantsOf(source);
+    // Until cleanup, a dropped policy is still attached; changed and added ones are already in force.
+    this.enforce(new Map([...[...grantsBefore].filter(([id]) => !grantsAfter.has(id)), ...grantsAfter]));
 
     const toCreate = [...target.keys()].filter((id) => !before.has(id));
     const toUpdate = [...target.keys()].filter((id) => before.has(id) && JSON.stringify(before.get(id)!.properties) !== JSON.stringify(target.get(id)!.properties));
@@ -159,6 +171,8 @@ export class StackDeployer {
       ]);
       operations.push(...cleanup);
       for (const id of removed) this.deployed.delete(id);
+      this.grants = grantsAfter;
+      this.enforce(grantsAfter);
       this.setStatus(first ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE');
       return { status: first ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE', operations, wallMs: Date.now() - startedAt };
     }
@@ -178,6 +192,8 @@ export class StackDeployer {
       }
     }
     operations.push(...rolledBack);
+    // The policies roll back after the resources that depend on them.
+    this.enforce(grantsBefore);
     const rollbackFailed = rolledBack.some((op) => op.answer.Status !== 'SUCCESS');
     this.deployed = first ? new Map() : before;
     const status: StackStatus = first ? (rollbackFailed ? 'ROLLBACK_FAILED' : 'ROLLBACK_COMPLETE') : rollbackFailed ? 'UPDATE_ROLLBACK_FAILED' : 'UPDATE_ROLLBACK_COMPLETE';
@@ -276,6 +292,42 @@ export class StackDeployer {
   private publish(source: StackSource): void {
     const manifest = artifactOf(source).assetManifestFile;
     if (manifest) this.options.s3.publishAssets(source.cloudAssemblyDir, manifest, { account: this.options.account, region: this.options.region });
+  }
+
+  /** Lets the handler read from the asset bucket what these policies grant, and nothing else. */
+  private enforce(grants: Map<string, string[]>): void {
+    this.options.s3.allowReads([...grants.values()].flat());
+  }
+
+  /**
+   * The `s3:GetObject` resources that the handler's role is granted, by the logical ID of the policy (or
+   * role, for its inline policies) that grants them. The handler is the function whose ARN is the custom
+   * resources' ServiceToken.
+   */
+  private readGrantsOf(source: StackSource): Map<string, string[]> {
+    const resources = this.template(source).Resources ?? {};
+    const getAtt = (value: unknown) => (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+    const handlers = new Set(
+      Object.values(resources)
+        .filter((resource) => CUSTOM_RESOURCE_TYPES.has(resource.Type))
+        .map((resource) => getAtt(resource.Properties?.ServiceToken)),
+    );
+    const roles = new Set([...handlers].map((id) => (id ? getAtt(resources[id]?.Properties?.Role) : undefined)).filter((id) => id !== undefined));
+    const grants = new Map<string, string[]>();
+    const readsOf = (documents: unknown[]) =>
+      documents
+        .flatMap((document) => ((document as { Statement?: unknown[] }).Statement ?? []) as { Effect?: string; Action?: unknown; Resource?: unknown }[])
+        .filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().some((action) => action === 's3:GetObject' || action === 's3:*' || action === '*'))
+        .flatMap((statement) => [this.resolve(statement.Resource)].flat().map(String));
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      const properties = resource.Properties ?? {};
+      if (resource.Type === 'AWS::IAM::Role' && roles.has(logicalId)) {
+        grants.set(logicalId, readsOf(((properties.Policies ?? []) as { PolicyDocument: unknown }[]).map((policy) => policy.PolicyDocument)));
+      } else if (resource.Type === 'AWS::IAM::Policy' && ((properties.Roles ?? []) as { Ref?: string }[]).some((role) => role.Ref !== undefined && roles.has(role.Ref))) {
+        grants.set(logicalId, readsOf([properties.PolicyDocument]));
+      }
+    }
+    return grants;
   }
 
   /** The stack's custom resources, with their properties resolved as CloudFormation would send them. */

@@ -19,6 +19,11 @@ export function userIdFor(index: number): string {
   return `00000000-0000-4000-8000-${index.toString().padStart(12, '0')}`;
 }
 
+/** An instance ID that differs per index, of the UUID form Connect issues. */
+export function instanceIdFor(index: number): string {
+  return `${index.toString(16).padStart(8, '0')}-1111-4000-8000-000000000000`;
+}
+
 /** A stack declaring `count` users of one instance. */
 export function stackWithUsers(count: number, props: StackProps = {}, instanceId: string = EXAMPLE.instanceId): Stack {
   const stack = newStack(props);

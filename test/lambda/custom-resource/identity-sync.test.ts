@@ -166,12 +166,13 @@ describe('syncUserIdentity', () => {
     expect(state.calls.DescribeInstance).toEqual({ attempts: 4, throttled: 0 });
   });
 
-  test('fails for an unknown instance without printing an instance ID that is not shaped like one', async () => {
-    // GIVEN an email address typed as the instance ID, which Connect does not know
-    connect.on(DescribeInstanceCommand).rejects(new ResourceNotFoundException({ message: 'Instance jane.doe@example.com not found', $metadata: { httpStatusCode: 404 } }));
-    const attempt = syncUserIdentity({ InstanceId: 'jane.doe@example.com', UserId: USER, IdentityInfo: { FirstName: 'Jane' } }, budget(), progress());
-    // THEN the Reason calls it the declared instance
-    await expect(attempt).rejects.toThrow(new DeclarationError('the declared instance in us-east-1 not found (DescribeInstance: ResourceNotFoundException, HTTP 404)'));
+  test('fails for an unknown instance, naming it', async () => {
+    // GIVEN an instance ID that Connect does not know
+    const instanceId = freshInstance();
+    connect.on(DescribeInstanceCommand).rejects(new ResourceNotFoundException({ message: `Instance ${instanceId} not found`, $metadata: { httpStatusCode: 404 } }));
+    const attempt = syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Jane' } }, budget(), progress());
+    // THEN the Reason names the instance
+    await expect(attempt).rejects.toThrow(new DeclarationError(`instance ${instanceId} in us-east-1 not found (DescribeInstance: ResourceNotFoundException, HTTP 404)`));
   });
 
   test('uses the region of an instance ARN', async () => {
@@ -255,6 +256,15 @@ describe('parseProperties', () => {
     // THEN the message names "the declared user", and what a user ID looks like
     expect(parse).toThrow(`the declared user in instance ${INSTANCE}: UserId is not a Connect user ID`);
     expect(parse).not.toThrow(/jane\.doe/);
+  });
+
+  test('refuses an instance ID that is not shaped like one before calling Connect, without printing it', () => {
+    // GIVEN an email address typed as the instance ID (a parameter resolved at deploy time, say)
+    const parse = () => parseProperties({ InstanceId: 'jane.doe@example.com', UserId: USER, IdentityInfo: { FirstName: 'Jane' } });
+    // THEN the Reason calls it the declared instance, says what an instance ID looks like, and does not repeat it
+    expect(parse).toThrow(DeclarationError);
+    expect(parse).toThrow(/^user [0-9a-f-]+ in the declared instance: InstanceId is not a Connect instance ID, which is a UUID/);
+    expect(parse).not.toThrow(/jane/);
   });
 
   test('fails a secure-string reference that reached the handler unresolved', () => {

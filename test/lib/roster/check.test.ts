@@ -22,7 +22,7 @@ describe('checking entries', () => {
   test('fails on values with spaces around them, invisible spaces or curly quotes in JSON and YAML as in CSV', () => {
     // GIVEN the same mistakes outside a spreadsheet
     const dir = rosterDir({
-      'a.json': filledSkeleton({ FirstName: 'Mary ', LastName: 'O\u2019Brien', UserId: MARY_ID, InstanceId: INSTANCE }),
+      'a.json': filledSkeleton({ FirstName: 'Mary ', LastName: '\u201CMajor\u201D', UserId: MARY_ID, InstanceId: INSTANCE }),
       'b.yaml': `InstanceId: ${INSTANCE}\nUserId: ${userId(2)}\nIdentityInfo: { FirstName: "Jane\\u00A0Ann", Mobile: '1.20656E+10' }\n`,
     });
 
@@ -48,7 +48,7 @@ describe('checking entries', () => {
 
     // THEN the key is not shown, and the message says what shape a file has
     expect(problems.map(formatProblem)).toContain(
-      `${file}: entry 1: holds a key that is not a key of an entry and whose value is an object (not shown: it may be a name). A file holds one entry or a list of entries, not entries keyed by name. The keys of an entry are IdentityInfo, UserId, Username, InstanceId`,
+      `${file}: entry 1: has a key (at line 1, column 1) that is not a key of an entry, whose value is an object. A file holds one entry or a list of entries, not entries keyed by name. The keys of an entry are IdentityInfo, UserId, Username, InstanceId`,
     );
     expectNoLeaks(problems);
   });

@@ -106,6 +106,51 @@ describe('CSV rosters: spreadsheets as they save them', () => {
     expect(csv.entries).toHaveLength(3);
   });
 
+  test.each([
+    ['without a byte order mark', ''],
+    ['after a UTF-8 byte order mark', '\uFEFF'],
+  ])('honours Excel\'s sep= first line %s, numbering rows as Excel shows them (the header is row 1)', (_name, mark) => {
+    // GIVEN a ";"-separated sheet whose first line tells Excel the separator, with a mistake in its second agent
+    const table = TEAM_TABLE.map((row) => row.map((cell) => (/[;"]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(';'));
+    const text = `${mark}sep=;\r\n${table.join('\r\n')}\r\n`;
+    const yaml = Roster.load(rosterFile('team.yaml', TEAM_YAML));
+
+    // WHEN it is loaded
+    const csv = Roster.load(rosterFile('team.csv', Buffer.from(text, 'utf8')));
+
+    // THEN it declares the same users as the YAML, the first agent in row 2
+    expect(declarations(csv.entries)).toEqual(declarations(yaml.entries));
+    expect(csv.entries.map((entry) => entry.row)).toEqual([2, 3, 4]);
+    const broken = rosterFile('team.csv', `sep=;\n${TEAM_TABLE[0].join(';')}\n${INSTANCE};${userId(1)};;Ann;Lee ;;;\n`);
+    expect(problemLines(broken)).toEqual([expect.stringContaining(`${broken}: row 2 (UserId ${userId(1)}): LastName (column E) starts or ends with a space`)]);
+  });
+
+  test('honours a sep= line that declares a tab, and says so when the declared separator is not the one the file uses', () => {
+    // GIVEN one file whose sep= line declares a tab, and one whose sep= line declares ";" over a comma-separated table
+    const tab = rosterFile('team.csv', `sep=\t\nInstanceId\tUserId\tFirstName\n${INSTANCE}\t${userId(1)}\tAnn\n`);
+    const wrong = rosterFile('team.csv', `sep=;\nInstanceId,UserId,FirstName\n${INSTANCE},${userId(1)},Ann\n`);
+
+    // WHEN / THEN
+    expect(Roster.load(tab).entries.map((entry) => entry.identityInfo)).toEqual([{ firstName: 'Ann' }]);
+    expect(problemLines(wrong)).toEqual([expect.stringMatching(/row 1: must be the header row.*the separator that the sep= line above it declares is not the one the file uses/)]);
+  });
+
+  test('loads a file whose rows end in CRLF, LF and CR mixed, as pieced-together files do', () => {
+    // GIVEN the team with a different line end after each row, and a line break inside a quoted cell
+    const rows = TEAM_TABLE.map((row) => row.map((cell) => (/[,"]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(','));
+    const text = `${rows[0]}\r\n${rows[1]}\n${rows[2]}\r${rows[3]}\r\n\n`;
+    const yaml = Roster.load(rosterFile('team.yaml', TEAM_YAML));
+
+    // WHEN it is loaded
+    const csv = Roster.load(rosterFile('team.csv', text));
+
+    // THEN every row is read with its cells, as from a file with one kind of line end
+    expect(declarations(csv.entries)).toEqual(declarations(yaml.entries));
+    expect(csv.entries.map((entry) => entry.row)).toEqual([2, 3, 4]);
+    const broken = rosterFile('team.csv', `InstanceId,UserId,FirstName\r\n${INSTANCE},${userId(1)},"Ann\rMarie"\n${INSTANCE},${userId(2)},Ben\r`);
+    expect(problemLines(broken)).toEqual([expect.stringContaining('row 2 (UserId 00000000-0000-4000-8000-000000000001): FirstName (column C) holds a line break')]);
+  });
+
   test('loads .csv files beside JSON and YAML in a roster directory', () => {
     // GIVEN a directory of a CSV, a JSON and a YAML file
     const dir = rosterDir({
@@ -161,7 +206,7 @@ describe('CSV rosters: the mistakes spreadsheets make, each with its cell', () =
       [
         'InstanceId,UserId,FirstName,LastName,Email',
         `${INSTANCE},${userId(1)}, Mary,Major ,marym@example.com `,
-        `${INSTANCE},${userId(2)},Mary\u00A0Jane,O\u2019Brien,jdoe@example.com`,
+        `${INSTANCE},${userId(2)},Mary\u00A0Jane,O\u2019Brien,jdoe\u2019s@example.com`,
         `${INSTANCE},${userId(3)},\u201CJane\u201D,Smith\u200B,jdoe2@example.com`,
       ].join('\r\n'),
     );
@@ -169,14 +214,14 @@ describe('CSV rosters: the mistakes spreadsheets make, each with its cell', () =
     // WHEN it is checked
     const lines = problemLines(file);
 
-    // THEN every cell is reported once, by row and column, with what to do
+    // THEN every cell is reported once, by row and column, with what to do; the apostrophe inside O’Brien is a letter of the name
     expect(lines).toEqual([
       expect.stringContaining(`row 2 (UserId ${userId(1)}): FirstName (column C) starts or ends with a space`),
       expect.stringContaining(`row 2 (UserId ${userId(1)}): LastName (column D) starts or ends with a space`),
       expect.stringContaining(`row 2 (UserId ${userId(1)}): Email (column E) starts or ends with a space`),
       expect.stringContaining(`row 3 (UserId ${userId(2)}): FirstName (column C) holds a non-breaking or invisible space`),
-      expect.stringContaining(`row 3 (UserId ${userId(2)}): LastName (column D) holds a curly quote or apostrophe`),
-      expect.stringContaining(`row 4 (UserId ${userId(3)}): FirstName (column C) holds a curly quote or apostrophe`),
+      expect.stringContaining(`row 3 (UserId ${userId(2)}): Email (column E) holds a quote or a curly apostrophe`),
+      expect.stringContaining(`row 4 (UserId ${userId(3)}): FirstName (column C) is wrapped in quotes, or holds curly double quotes`),
       expect.stringContaining(`row 4 (UserId ${userId(3)}): LastName (column D) holds a non-breaking or invisible space`),
     ]);
     expectNoLeaks(Roster.check(file));
@@ -210,7 +255,7 @@ describe('CSV rosters: the mistakes spreadsheets make, each with its cell', () =
 
     // THEN the line break is named in row 2, and the next agent is row 3 (its line is 4)
     expect(lines).toEqual([
-      `${file}: row 2 (UserId ${userId(1)}): FirstName (column C) holds a line break, a tab or another control character: a cell or value must be one line of text`,
+      `${file}: row 2 (UserId ${userId(1)}): FirstName (column C) holds a line break or a tab (an Alt+Enter in a spreadsheet cell): a cell must be one line of text. A name that really holds one can be declared in a JSON or YAML roster, written as \\n`,
       expect.stringContaining(`${file}: row 3 (UserId ${userId(2)}): FirstName (column C) starts or ends with a space`),
     ]);
   });
@@ -293,14 +338,16 @@ describe('CSV rosters: the header row', () => {
     // WHEN it is checked
     const lines = problemLines(file);
 
-    // THEN each is named by its column, with the known column it is closest to
+    // THEN each is named by its column, with the known column it is closest to, and its text is not shown
+    const columns = 'the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile';
     expect(lines).toEqual([
-      `${file}: row 1: Fristname (column C) is not a column of a roster; did you mean FirstName? the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
-      `${file}: row 1: "Mobile Phone" (column D) is not a column of a roster; did you mean Mobile? the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
-      `${file}: row 1: "Email Address" (column E) is not a column of a roster; did you mean Email? the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
-      `${file}: row 1: Surname (column F) is not a column of a roster; did you mean LastName? the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
-      `${file}: row 1: Department (column G) is not a column of a roster; the columns are InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile`,
+      `${file}: row 1: column C is not named as a column of a roster; did you mean FirstName? ${columns}`,
+      `${file}: row 1: column D is not named as a column of a roster; did you mean Mobile? ${columns}`,
+      `${file}: row 1: column E is not named as a column of a roster; did you mean Email? ${columns}`,
+      `${file}: row 1: column F is not named as a column of a roster; did you mean LastName? ${columns}`,
+      `${file}: row 1: column G is not named as a column of a roster; ${columns}`,
     ]);
+    for (const header of ['Fristname', 'Phone', 'Address', 'Surname', 'Department']) expect(lines.join('\n')).not.toContain(header);
   });
 
   test('fails on a column given twice, a missing InstanceId, user or identity column, and a nameless column with values', () => {
@@ -337,6 +384,31 @@ describe('CSV rosters: the header row', () => {
       `${file}: row 1: must be the header row, naming the columns (InstanceId, UserId, Username, FirstName, LastName, Email, SecondaryEmail, Mobile); none of its cells is a column name`,
     ]);
     expectNoLeaks(problems);
+  });
+
+  test('fails on a sheet without a header row whose first row holds one cell equal to a column name, showing none of its cells', () => {
+    // GIVEN a first row that is an agent whose last name happens to be a column's name
+    const file = rosterFile('team.csv', `${INSTANCE},${MARY_ID},mmajor,Mary,Mobile,marym@example.com,+12065550142\n${INSTANCE},${userId(2)},jdoe,Jane,Smith,jdoe@example.com,\n`);
+
+    // WHEN it is checked
+    const problems = Roster.check(file);
+
+    // THEN the row is taken for what it is, an agent, and only column letters are shown
+    expect(problems.map(formatProblem)[0]).toBe(
+      `${file}: row 1: holds what look like an agent's values, not column names (an ID, an email address or a phone number, in column A, B, F, G): is the header row missing? The first row must name the columns`,
+    );
+    expect(problems.slice(1).map((problem) => [problem.row, problem.column, problem.field])).toEqual([
+      [1, 'A', undefined],
+      [1, 'B', undefined],
+      [1, 'C', undefined],
+      [1, 'D', undefined],
+      [1, 'F', undefined],
+      [1, 'G', undefined],
+      [1, undefined, undefined],
+      [1, undefined, undefined],
+    ]);
+    expectNoLeaks(problems);
+    for (const problem of problems) expect(formatProblem(problem)).not.toContain(INSTANCE);
   });
 
   test('fails on a CSV that cannot be parsed, without quoting it, and on an empty one', () => {

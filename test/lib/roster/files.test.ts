@@ -38,6 +38,34 @@ describe('reading roster files', () => {
     ]);
   });
 
+  test('fails on a path that does not exist, naming the resolved path and the closest file beside it', () => {
+    // GIVEN a directory holding agents.yaml, team.csv, a directory agents-2024 and a README
+    const dir = rosterDir({ 'agents.yaml': MARY, 'team.csv': 'InstanceId\n', 'agents-2024/mary.json': MARY, 'README.md': 'Mary Major' });
+    const check = (name: string) => Roster.check(path.join(dir, name)).map((problem) => problem.message);
+    const absent = (name: string) => `does not exist (resolved as ${path.resolve(dir, name)}): give a roster file or a directory of them`;
+
+    // WHEN / THEN another extension, a missing extension and a typo each get the closest file of the directory
+    expect(check('agents.csv')).toEqual([`${absent('agents.csv')}; did you mean ${path.join(dir, 'agents.yaml')}?`]);
+    expect(check('agents')).toEqual([`${absent('agents')}; did you mean ${path.join(dir, 'agents.yaml')}?`]);
+    expect(check('tema.csv')).toEqual([`${absent('tema.csv')}; did you mean ${path.join(dir, 'team.csv')}?`]);
+    expect(check('agents-2042')).toEqual([`${absent('agents-2042')}; did you mean ${path.join(dir, 'agents-2024')}?`]);
+    // AND a name far from every file gets none, a missing directory is said, and no file's content is quoted
+    expect(check('roster-of-the-east-wing.json')).toEqual([absent('roster-of-the-east-wing.json')]);
+    expect(check('missing/agents.csv')).toEqual([`${absent('missing/agents.csv')} (its directory ${path.join(dir, 'missing')} does not exist either)`]);
+    expect(check('team.csv/agents.csv')).toEqual([`${absent('team.csv/agents.csv')} (${path.join(dir, 'team.csv')} is a file, not a directory)`]);
+    expect(check('agents.csv').join('\n')).not.toContain('Mary');
+  });
+
+  test('names a relative roster path by what it resolves to', () => {
+    // GIVEN a relative path to nothing
+    const relative = path.join('no-such-directory', 'agents.csv');
+
+    // WHEN / THEN the message names the path as given and as resolved from the working directory
+    expect(Roster.check(relative)).toEqual([
+      expect.objectContaining({ file: relative, message: expect.stringContaining(`resolved as ${path.join(process.cwd(), relative)}`) }),
+    ]);
+  });
+
   test('follows a link to a roster file', () => {
     // GIVEN a roster directory holding a link to a file kept elsewhere
     const elsewhere = rosterDir({ 'mary.json': MARY });
