@@ -177,7 +177,7 @@ describe('ConnectUserDriftCheck: schedule', () => {
     ['a rate schedule', { schedule: events.Schedule.rate(Duration.minutes(30)) }, 'rate(30 minutes)', 1_710],
     ['a rate expression', { schedule: events.Schedule.expression('rate(2 days)') }, 'rate(2 days)', 164_160],
     ['an interval with a shorter maxDuration', { interval: Duration.hours(2), maxDuration: Duration.minutes(30) }, 'rate(2 hours)', 1_800],
-    ['the default', {}, 'rate(1 hour)', 3_420],
+    ['the default', {}, 'rate(15 minutes)', 855],
   ] as [string, ConnectUserDriftCheckProps, string, number][])('stops a check of %s before the next is due', (_, props, expression, seconds) => {
     // GIVEN a check on a fixed interval
     const template = Template.fromStack(stackWith((stack) => new ConnectUserDriftCheck(stack, 'Drift', props)).stack);
