@@ -23,7 +23,10 @@ export function isAtRest(status: string): boolean {
 
 /** Confirms that the stack is still as it was when the check began. */
 export class StackWatch {
+  /** The latest read started, and when. */
   private last: { readonly askedAt: number; readonly state: Promise<StackState> };
+  /** A read that starts once the latest ends: every caller asking meanwhile shares it. */
+  private queued?: Promise<StackState>;
   private changedTo?: StackState;
 
   constructor(
@@ -43,15 +46,26 @@ export class StackWatch {
   /**
    * Resolves once CloudFormation, asked at or after `after` (this machine's clock: both ends are measured
    * here), reports the stack as it was; rejects with {@link StackChanged} otherwise. Callers at the same
-   * moment share one read.
+   * moment share a read, and at most one more waits behind it: a thousand drifts found at once cost a
+   * few DescribeStacks, not a thousand.
    */
   async confirm(after: number): Promise<void> {
     if (this.changedTo) throw new StackChanged(this.changedTo);
-    if (this.last.askedAt < after) this.last = { askedAt: Date.now(), state: this.read(this.stackId) };
-    const state = await this.last.state;
+    const state = await (this.last.askedAt >= after ? this.last.state : this.nextRead());
     if (state.status !== this.initial.status || state.updatedAt !== this.initial.updatedAt) {
       this.changedTo ??= state;
       throw new StackChanged(state);
     }
+  }
+
+  private nextRead(): Promise<StackState> {
+    this.queued ??= this.last.state
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        this.last = { askedAt: Date.now(), state: this.read(this.stackId) };
+        return this.last.state;
+      });
+    return this.queued;
   }
 }
