@@ -21,6 +21,7 @@ test('a thousand confirmations at once share a read or two of the stack', async 
 test('a stack deployed meanwhile (its status back, its last update not) stops the check, as a deploy in progress does', async () => {
   for (const state of [{ ...AT_REST, updatedAt: '2026-12-07T09:05:00.000Z' }, { ...AT_REST, status: 'UPDATE_IN_PROGRESS' }]) {
     const watch = new StackWatch(STACK, AT_REST, async () => state);
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await expect(watch.confirm(Date.now())).rejects.toBeInstanceOf(StackChanged);
     expect(watch.changed).toContain(state.status);
   }
