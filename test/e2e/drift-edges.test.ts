@@ -226,3 +226,18 @@ test("a check reading while a deploy writes does not report the deploy's writes"
   expect(reported(after.logs)[byId[8].UserId!]).toBeUndefined();
   expect(after.summary.status).toBe('completed');
 }, 60_000);
+
+test('a declaration that changed without the deploy writing the user (Connect still holds the old) is read and reported', async () => {
+  // GIVEN a newer declaration of two agents taken as deployed with no event sent: Connect holds the older values
+  await pastTheSecond();
+  roster = roster.map((entry) => (entry === byId[5] || entry.UserId === byId[6].UserId ? { ...entry, IdentityInfo: { ...entry.IdentityInfo, LastName: 'NeverApplied' } } : entry));
+  world.deployer.assumeDeployed(await synth());
+
+  // WHEN a check runs
+  const { logs } = await check();
+
+  // THEN the two are read (their declaration changed, the stage's previous file says which) and reported
+  expect(reported(logs)[byId[5].UserId!]).toEqual(['LastName']);
+  expect(reported(logs)[byId[6].UserId!]).toEqual(expect.arrayContaining(['LastName']));
+  expect(logs.filter((line) => line.message === 'drift' && line.read === true).map((line) => line.user).sort()).toEqual([byId[5].UserId, byId[6].UserId].sort());
+});
