@@ -8,13 +8,14 @@ import { containerDeploy } from './container-deploy';
 import { dashboardRun } from './dashboard-picture';
 import { deliveryDeploy } from './delivery-runs';
 import { Quota } from './deploy-figures';
-import { contendedDeploy, driftCheck, rosterDeploy } from './roster-world-runs';
+import { contendedDeploy, rosterDeploy } from './roster-world-runs';
+import { driftStudy } from './drift-study';
 
 /** What to measure. */
 export type MeasurementSpec =
   | { readonly kind: 'roster-deploy'; readonly users: number; readonly quota: Quota; readonly oneUserChange?: boolean }
   | { readonly kind: 'container-deploy'; readonly design: 'per-user' | 'aws-custom-resource'; readonly users: number; readonly quota: Quota; readonly maxContainers: number; readonly workDir: string }
-  | { readonly kind: 'drift-check'; readonly users: number; readonly drifted: number; readonly quota: Quota }
+  | { readonly kind: 'drift-study'; readonly sizes: readonly number[]; readonly quota: Quota }
   | { readonly kind: 'contended-deploy'; readonly users: number; readonly quota: Quota; readonly share: number; readonly arrivals: 'periodic' | 'random' }
   | { readonly kind: 'cli-export'; readonly users: number; readonly timeScale: number; readonly share?: number }
   | { readonly kind: 'delivery'; readonly design: 'roster' | 'per-user'; readonly users: number; readonly timeScale: number; readonly copies: boolean }
@@ -26,8 +27,8 @@ export async function measure(spec: MeasurementSpec, progress: (message: string)
       return rosterDeploy(spec.users, spec.quota, { oneUserChange: spec.oneUserChange, progress });
     case 'container-deploy':
       return containerDeploy(spec.design, spec.users, spec.quota, { maxContainers: spec.maxContainers, workDir: spec.workDir });
-    case 'drift-check':
-      return driftCheck(spec.users, spec.drifted, spec.quota);
+    case 'drift-study':
+      return driftStudy(spec.sizes, spec.quota.timeScale, progress);
     case 'contended-deploy':
       return contendedDeploy(spec.users, spec.quota, spec.share, spec.arrivals);
     case 'cli-export':

@@ -5,7 +5,8 @@ import { DeployFigures, gbSeconds, requestTotals } from './deploy-figures';
 import type { ModelResult, ModelScenario } from './retry-model';
 import type { PacingResult } from './pacing-model';
 import type { PacingStudy } from './pacing-study';
-import type { ChangeFigures, ContentionFigures, DriftCheckFigures } from './roster-world-runs';
+import type { ChangeFigures, ContentionFigures } from './roster-world-runs';
+import type { DriftCheckRun, DriftStudy } from './drift-study';
 import { Design, DESIGN_LABELS, DESIGNS } from './stacks';
 import type { SynthCell } from './synth-study';
 import { SYNTH_RUNS, VALIDATED_RUNS, VALIDATED_USERS } from './synth-study';
@@ -47,7 +48,7 @@ export interface Results {
   /** The real handler's deploys at other quotas (and the 2,000-user deploy at the default one). */
   readonly realPacing: readonly DeployFigures[];
   readonly contention: readonly ContentionFigures[];
-  readonly drift: DriftCheckFigures;
+  readonly drift: DriftStudy;
   readonly retryModel: readonly { scenario: ModelScenario; previous: ModelResult; current: ModelResult }[];
   /** `connect-user-identity export` of a center: alone, and beside another caller. */
   readonly cliExport?: readonly CliExportFigures[];
@@ -95,6 +96,50 @@ function throttledShare(run: Pick<DeployFigures, 'requests'>): number {
 }
 
 export function targets(results: Results): Target[] {
+  return [...deployTargets(results), ...driftTargets(results.drift)];
+}
+
+/** The drift check's targets (issue 19), at the largest roster of the study. */
+export function driftTargets(study: DriftStudy): Target[] {
+  const users = Math.max(...study.runs.map((run) => run.users));
+  const run = (kind: DriftCheckRun['kind'], edits: number) => study.runs.find((each) => each.users === users && each.kind === kind && each.edits === edits);
+  const k = study.timeScale;
+  const pages = Math.ceil(users / 1_000);
+  const total = (each: DriftCheckRun | undefined) => Object.values(each?.requests ?? {}).reduce((sum, count) => sum + count, 0);
+  const ten = run('incremental', 10);
+  const none = run('incremental', 0);
+  const full = run('full', 0);
+  const event = run('event', 1);
+  const fullBound = (users / study.describeUserRate) * 1000;
+  return [
+    {
+      name: `a check of ${int(users)} users with 10 edited: exactly those 10 reported, ≤ ${pages} pages + 10 DescribeUser + 5 other requests, within 60 s of Connect time`,
+      met: ten !== undefined && ten.drifted === 10 && (ten.requests.ListUsers ?? 0) <= pages && (ten.requests.DescribeUser ?? 0) <= 10 && total(ten) <= pages + 15 && ten.wallMs * k <= 60_000,
+      measured: ten ? `${ten.drifted} reported, ${requestList(ten)}, ${seconds(ten.wallMs * k)} of Connect time (${seconds(ten.wallMs)} scaled)` : 'not run',
+    },
+    {
+      name: `the same with nothing edited: only the ListUsers pages`,
+      met: none !== undefined && total(none) === (none.requests.ListUsers ?? 0) && (none.requests.ListUsers ?? 0) <= pages,
+      measured: none ? requestList(none) : 'not run',
+    },
+    {
+      name: `a full re-read of ${int(users)} users ≤ 1.15× ${int(users)} ÷ DescribeUser's quota, ≤ 1.02 requests a user`,
+      met: full !== undefined && full.wallMs <= 1.15 * fullBound && total(full) <= 1.02 * users,
+      measured: full ? `${seconds(full.wallMs)} ÷ ${seconds(fullBound)} = ${ratio(full.wallMs / fullBound)}; ${ratio(total(full) / users)} requests a user (${requestList(full)})` : 'not run',
+    },
+    {
+      name: 'event option: an edit reported within 60 s of its CloudTrail event, with ≤ 3 Connect requests',
+      met: event !== undefined && event.drifted === 1 && event.wallMs * k <= 60_000 && total(event) <= 3,
+      measured: event ? `${seconds(event.wallMs * k)} (${seconds(event.wallMs)} scaled), ${requestList(event)}` : 'not run',
+    },
+  ];
+}
+
+function requestList(run: DriftCheckRun): string {
+  return Object.entries(run.requests).map(([operation, count]) => `${operation} ${int(count)}`).join(', ') || 'no request';
+}
+
+function deployTargets(results: Results): Target[] {
   const thousand = cellOf(results, 'roster', 1_000);
   const largest = cellOf(results, 'roster', 10_000);
   const growth = (largest?.synthMs ?? Number.NaN) / (thousand?.synthMs ?? Number.NaN);
@@ -180,7 +225,7 @@ export function renderMarkdown(results: Results): string {
     ...deploySection(results),
     ...changeSection(results),
     ...pacingSection(results),
-    ...driftSection(results),
+    ...driftSection(results.drift),
     ...handlerSection(results),
     ...retrySection(results),
     ...cliExportSection(results.cliExport ?? []),
@@ -192,8 +237,6 @@ export function renderMarkdown(results: Results): string {
 /** The figures a reader asks for first. */
 function headlines(results: Results): string[] {
   const largest = results.deploys.find((run) => run.design === 'roster' && run.users === 10_000);
-  const drift = results.drift;
-  const perThousand = 1_000 / drift.users;
   const lines = ['## In short', ''];
   if (largest) {
     lines.push(
@@ -206,10 +249,7 @@ function headlines(results: Results): string[] {
     `- **One user changed** in a deployed roster of 10,000: ${results.change.calls.length} Connect calls (${results.change.calls.join(', ')}), ` +
       `${results.change.stagesUpdated} of ${results.change.stages} stages updated, ${seconds(results.change.wallMs)} from the first event to the last answer.`,
   );
-  lines.push(
-    `- **A drift check** costs, per 1,000 users at the default quota, ${minutes(drift.wallMs * drift.quota.timeScale * perThousand)}, ${int(requestTotals(drift).total * perThousand)} Connect requests and ` +
-      `${gb(gbSeconds(drift) * drift.quota.timeScale * perThousand)} Lambda GB-seconds.`,
-  );
+  lines.push(driftHeadline(results.drift));
   const tenThousand = cellOf(results, 'roster', 10_000);
   if (tenThousand?.metrics) {
     lines.push(
@@ -451,24 +491,48 @@ function modelCell(result: PacingResult): string {
   return `${ratio(result.ratio)} / ${ratio(result.requestsPerCall)} / ${percent(result.throttledShare)}`;
 }
 
-function driftSection(results: Results): string[] {
-  const drift = results.drift;
-  const k = drift.quota.timeScale;
-  const perThousand = 1_000 / drift.users;
-  const { total, throttled } = requestTotals(drift);
+/** The drift check's line of "In short". */
+export function driftHeadline(study: DriftStudy): string {
+  const users = Math.max(...study.runs.map((run) => run.users));
+  const k = study.timeScale;
+  const find = (kind: DriftCheckRun['kind'], edits: number) => study.runs.find((run) => run.users === users && run.kind === kind && run.edits === edits);
+  const ten = find('incremental', 10);
+  const full = find('full', 0);
+  const total = (run: DriftCheckRun | undefined) => Object.values(run?.requests ?? {}).reduce((sum, count) => sum + count, 0);
+  return (
+    `- **A drift check** of ${int(users)} users with 10 edited since the last: ${int(total(ten))} Connect requests and ${seconds((ten?.wallMs ?? Number.NaN) * k)} at the default quotas, ` +
+    `against ${int(total(full))} requests and ${minutes((full?.wallMs ?? Number.NaN) * k)} for a full re-read (section 5).`
+  );
+}
+
+/** Section 5: what a drift check costs, incremental against the full re-read. */
+export function driftSection(study: DriftStudy): string[] {
+  const k = study.timeScale;
+  const total = (run: DriftCheckRun) => Object.values(run.requests).reduce((sum, count) => sum + count, 0);
+  const gbOf = (run: DriftCheckRun) => (run.lambdaMs / 1000) * (study.memoryMb / 1024);
+  const rows = study.runs.map((run) => {
+    const full = study.runs.find((each) => each.users === run.users && each.kind === 'full') ?? run;
+    const label = run.kind === 'first' ? 'first check (reads all)' : run.kind === 'full' ? 'full re-read' : run.kind === 'event' ? 'event option, 1 edit' : `incremental, ${int(run.edits)} edits`;
+    return (
+      `| ${int(run.users)} | ${label} | ${requestList(run)} | ${int(total(run))} (${int(run.throttled)}) | ${ratio(total(run) / total(full))} | ` +
+      `${seconds(run.wallMs)} (${seconds(run.wallMs * k)}) | ${run.invocations} | ${gb(gbOf(run) * k)} |`
+    );
+  });
   return [
     '## 5. Drift check cost',
     '',
-    `A check of a deployed roster of ${int(drift.users)} users, ${drift.drifted} of them edited in Connect since, started as its schedule starts it (ConnectUserDriftCheck, reporting only), ` +
-      `at the default quota played ${k} times faster as in section 2; the check function has ${drift.memoryMb} MB. ` +
-      `It found ${drift.summary?.drifted ?? '?'} drifted of ${int(drift.summary?.checked ?? 0)} checked (${drift.summary?.failed ?? '?'} failed), status ${drift.summary?.status ?? 'unknown'}.`,
+    `Checks of a deployed roster, started as their schedules start them (ConnectUserDriftCheck, reporting only), at Connect's default quotas per operation ` +
+      `(DescribeUser and ListUsers 10 a second, the others 2) played ${k} times faster; the check function has ${study.memoryMb} MB. On each roster: the stack's first check ` +
+      '(nothing is known yet: every user is read, at a pace still to be found), then incremental checks after 0, 10, 100 and 1,000 users were edited in Connect (each after the one before; ' +
+      'users that drifted earlier are reported again without a read), then a scheduled full re-read (as the daily one runs), and on the largest roster a check of one edited user started by its CloudTrail event (2 to 10 s after the edit).',
     '',
-    '| | time, scaled (real) | Connect requests (throttled) | invocations | Lambda GB-s, scaled (real) |',
-    '|---|---:|---:|---:|---:|',
-    `| ${int(drift.users)} users | ${seconds(drift.wallMs)} (${minutes(drift.wallMs * k)}) | ${int(total)} (${int(throttled)}) | ${drift.invocations} | ${gb(gbSeconds(drift))} (${gb(gbSeconds(drift) * k)}) |`,
-    `| per 1,000 users | ${seconds(drift.wallMs * perThousand)} (${minutes(drift.wallMs * k * perThousand)}) | ${int(total * perThousand)} (${int(throttled * perThousand)}) | | ${gb(gbSeconds(drift) * perThousand)} (${gb(gbSeconds(drift) * k * perThousand)}) |`,
+    '| users | check | Connect requests | in all (throttled) | of a full re-read | time, scaled (Connect time) | invocations | Lambda GB-s (real) |',
+    '|---:|---|---|---:|---:|---:|---:|---:|',
+    ...rows,
     '',
-    `The bound of the check's reads is ${seconds(drift.boundMs)} (${ratio(drift.wallMs / drift.boundMs)} of it taken). A check reads each user once and writes nothing; with correction on, each drifted user adds one write.`,
+    'An incremental check costs the pages of ListUsers (1,000 users a page), one DescribeInstance per instance when it reads anyone, and one DescribeUser per user edited ' +
+      'since the last check; its time is mostly the Lambda and the pacing of those few requests. A full re-read reads every user once, at about DescribeUser\'s quota. ' +
+      'The event option reads the edited user alone. With correction on, each drifted user adds one write (and one read at the next check, whose write moved it).',
     '',
   ];
 }

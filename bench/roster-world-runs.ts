@@ -2,13 +2,10 @@
  * Whole-stack runs of the roster design in the end-to-end harness (test/support/roster-world.ts):
  * Connect, S3, Lambda Invoke and CloudFormation emulated on 127.0.0.1, the bundled handler run in a
  * fresh process per invocation, time-scaled by k. A first deploy (optionally followed by a one-user
- * change), a drift check, and a deploy beside another caller of Connect.
+ * change), and a deploy beside another caller of Connect. (Drift checks: drift-study.ts.)
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { ConnectUserDriftCheck, ConnectUserRoster } from '../lib';
-import type { DriftSummary } from '../lambda/drift-check/drift-check';
+import { ConnectUserRoster } from '../lib';
 import { handlerAssetFromAssembly, Invocation } from '../test/support/cloudformation-driver';
 import { CompetingCaller, CompetingCallerResult } from '../test/support/competing-caller';
 import type { ConnectOperation } from '../test/support/connect-emulator';
@@ -29,20 +26,6 @@ export interface ChangeFigures {
   readonly stages: number;
   readonly invocations: number;
   readonly succeeded: boolean;
-}
-
-export interface DriftCheckFigures {
-  readonly users: number;
-  readonly drifted: number;
-  readonly quota: Quota;
-  /** The last invocation's summary: users checked, drifted ones found, failures. */
-  readonly summary: DriftSummary;
-  readonly invocations: number;
-  readonly requests: DeployFigures['requests'];
-  readonly wallMs: number;
-  readonly boundMs: number;
-  readonly lambdaMs: number;
-  readonly memoryMb: number;
 }
 
 export interface ContentionFigures {
@@ -134,52 +117,6 @@ export async function rosterDeploy(users: number, quota: Quota, options: { oneUs
       succeeded: result.status === 'UPDATE_COMPLETE' && isDeepStrictEqual(world.connect.user(INSTANCE_ID, next[changed].UserId!).identityInfo, next[changed].IdentityInfo),
     };
     return { deploy, change };
-  } finally {
-    await world.stop();
-  }
-}
-
-/**
- * A drift check of a deployed roster of `users` users, `drifted` of them edited in Connect since, as
- * the schedule starts one (test/e2e/drift-whole-center.test.ts).
- */
-export async function driftCheck(users: number, drifted: number, quota: Quota): Promise<DriftCheckFigures> {
-  const { world, entries } = centerWorld(users, quota);
-  try {
-    const every = Math.floor(users / drifted);
-    entries.forEach((entry, index) =>
-      world.connect.editUser(INSTANCE_ID, entry.UserId!, { ...entry.IdentityInfo, LastName: index % every === 0 && index / every < drifted ? 'Edited' : entry.IdentityInfo.LastName }),
-    );
-    const source = await world.synth((stack) => {
-      new ConnectUserRoster(stack, 'Center', { roster: world.roster(entries) });
-      new ConnectUserDriftCheck(stack, 'Drift');
-    });
-    world.deployer.assumeDeployed(source);
-    throttle(world, quota);
-    const startedAt = Date.now();
-    const intervalSeconds = 3_600 / quota.timeScale;
-    const first = await world.checkDrift({ correct: false, payload: { action: 'check-drift', scheduledAt: new Date().toISOString(), intervalSeconds } });
-    await world.lambda.settled();
-    const wallMs = Date.now() - startedAt;
-    const invocations: (Invocation | Error)[] = [first, ...(await Promise.all(world.lambda.invocations.map((each) => each.ended)))];
-    const last = [...invocations].reverse().find((each): each is Invocation => !(each instanceof Error));
-    const { requests, busiestCalls } = countRequests(world.connect.requests);
-    const template = JSON.parse(readFileSync(path.join(source.cloudAssemblyDir, `${source.stackName}.template.json`), 'utf8'));
-    const checkFunction = Object.values<{ Type: string; Properties?: Record<string, unknown> }>(template.Resources).find(
-      (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties?.Handler === 'index.checkDrift',
-    );
-    return {
-      users,
-      drifted,
-      quota,
-      summary: last?.result as DriftSummary,
-      invocations: invocations.length,
-      requests,
-      wallMs,
-      boundMs: boundMs(busiestCalls, quota),
-      lambdaMs: invocations.reduce((sum, invocation) => sum + durationOf(invocation, world.deployer.lambdaTimeoutMs), 0),
-      memoryMb: Number(checkFunction?.Properties?.MemorySize ?? 128),
-    };
   } finally {
     await world.stop();
   }

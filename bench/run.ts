@@ -27,8 +27,9 @@ import { pacingStudy } from './pacing-study';
 import { chartPanels, CLI_EXPORT_MARKERS, cliExportSection, cliExportTargets, HandlerRow, Machine, renderMarkdown, renderSummary, Results } from './report';
 import { modelDeploy, PREVIOUS_BACKOFF } from './retry-model';
 import type { CliExportFigures } from './cli-export-runs';
-import { ChangeFigures, ContentionFigures, DriftCheckFigures } from './roster-world-runs';
+import { ChangeFigures, ContentionFigures } from './roster-world-runs';
 import { DashboardRun, dashboardSvg } from './dashboard-picture';
+import type { DriftStudy } from './drift-study';
 import { DELIVERY_MARKERS, DeliveryFigures, deliverySection } from './delivery-runs';
 import { RESOURCE_TYPES, STACK_NAME } from './stacks';
 import { median } from './synth';
@@ -48,7 +49,8 @@ const REAL_PACING: readonly { users: number; quota: Quota }[] = [
   { users: 200, quota: { ratePerSecond: 2, burst: 5, timeScale: 1 } },
   { users: 2_000, quota: { ratePerSecond: 50, burst: 5, timeScale: 10 } },
 ];
-const DRIFT = { users: 2_000, drifted: 10 } as const;
+/** Roster sizes of the drift study: the cost of a check against the full re-read, 1,000 to 10,000 users. */
+const DRIFT_SIZES = [1_000, 10_000] as const;
 const CONTENDED_USERS = 2_000;
 const COMPETITOR_SHARE = 0.25;
 /** `connect-user-identity export`: a center of 2,000 users at Connect's per-API default quotas, ten times faster. */
@@ -182,7 +184,7 @@ async function main(): Promise<void> {
         return { deploys, realPacing };
       })(),
       (async () => {
-        const drift = await measure<DriftCheckFigures>({ kind: 'drift-check', ...DRIFT, quota: DEFAULT_QUOTA_SCALED }, `drift check of ${DRIFT.users}`);
+        const drift = await measure<DriftStudy>({ kind: 'drift-study', sizes: DRIFT_SIZES, quota: DEFAULT_QUOTA_SCALED }, `drift study of ${DRIFT_SIZES.join(' and ')} users`);
         const contention: ContentionFigures[] = [];
         for (const arrivals of ['periodic', 'random'] as const) {
           contention.push(

@@ -21,24 +21,61 @@ export interface ListedUser {
   readonly lastModifiedRegion?: string;
 }
 
+/** One page of users, and when, in Connect's own clock, it showed them. */
+export interface ListedPage {
+  readonly users: ListedUser[];
+  /**
+   * A moment in Connect's clock (epoch ms) no later than the one at which the page showed the users:
+   * the `Date` of Connect's answer (whole seconds, rounded down) less the time the request took. A
+   * change made after it may or may not be in the page; a change made before it is. Undefined when the
+   * answer had no readable `Date`.
+   */
+  readonly shownNotBefore?: number;
+}
+
 /**
  * Every user of an instance, page by page, each page one paced `ListUsers` request. Entries whose ID is not
  * shaped like a Connect user ID are left out: nothing could be declared for them.
  */
 export async function* listUsers(context: PacedCallContext, client: ConnectClient, instanceId: string): AsyncGenerator<ListedUser[]> {
+  for await (const page of listUserPages(context, client, instanceId)) yield page.users;
+}
+
+/** {@link listUsers}, with each page's moment in Connect's clock. */
+export async function* listUserPages(context: PacedCallContext, client: ConnectClient, instanceId: string): AsyncGenerator<ListedPage> {
   let nextToken: string | undefined;
   do {
-    const page = await pacedCall(context, 'ListUsers', () =>
-      client.send(new ListUsersCommand({ InstanceId: instanceId, MaxResults: LIST_USERS_PAGE_SIZE, NextToken: nextToken }), { abortSignal: context.signal }),
-    );
-    yield (page.UserSummaryList ?? [])
-      .filter((user) => isUserId(user.Id) && typeof user.Username === 'string')
-      .map((user) => ({
-        userId: user.Id!,
-        username: user.Username!,
-        lastModifiedAt: user.LastModifiedTime?.getTime(),
-        lastModifiedRegion: user.LastModifiedRegion,
-      }));
+    let answered: { date?: string; tookMs: number } = { tookMs: 0 };
+    const page = await pacedCall(context, 'ListUsers', async () => {
+      const command = new ListUsersCommand({ InstanceId: instanceId, MaxResults: LIST_USERS_PAGE_SIZE, NextToken: nextToken });
+      let date: string | undefined;
+      // Connect's clock, not this machine's, is what its LastModifiedTime values can be compared with.
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          const headers = (result.response as { headers?: Record<string, string | undefined> } | undefined)?.headers ?? {};
+          date = headers.date ?? headers.Date;
+          return result;
+        },
+        { step: 'deserialize', name: 'readConnectClock', priority: 'low' },
+      );
+      const sentAt = performance.now();
+      const answer = await client.send(command, { abortSignal: context.signal });
+      answered = { date, tookMs: Math.ceil(performance.now() - sentAt) };
+      return answer;
+    });
+    const shownAt = answered.date === undefined ? Number.NaN : Date.parse(answered.date);
+    yield {
+      users: (page.UserSummaryList ?? [])
+        .filter((user) => isUserId(user.Id) && typeof user.Username === 'string')
+        .map((user) => ({
+          userId: user.Id!,
+          username: user.Username!,
+          lastModifiedAt: user.LastModifiedTime?.getTime(),
+          lastModifiedRegion: user.LastModifiedRegion,
+        })),
+      shownNotBefore: Number.isFinite(shownAt) ? shownAt - answered.tookMs : undefined,
+    };
     nextToken = page.NextToken || undefined;
   } while (nextToken);
 }

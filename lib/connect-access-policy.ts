@@ -127,9 +127,10 @@ export function userArn(parts: ArnParts, instanceId: string, userId: string): st
  * - `instance`: the agents of each declared instance;
  * - `account`: the agents of any instance in each declared account and region.
  * An instance only known at deploy time is always granted as `instance/*` in its account and region.
- * Without `write`, the statements only read (a drift check that does not correct).
+ * Without `write`, the statements only read (a drift check that does not correct); with `list`, they also
+ * list each declared instance's users (a drift check).
  */
-export function connectStatements(users: readonly ManagedUser[], scope: PolicyScope, options: { write?: boolean } = {}): StatementJson[] {
+export function connectStatements(users: readonly ManagedUser[], scope: PolicyScope, options: { write?: boolean; list?: boolean } = {}): StatementJson[] {
   const write = options.write ?? true;
   const instanceOf = (user: ManagedUser) => (scope === 'account' || user.instanceId === undefined ? '*' : user.instanceId);
   const agentResources = unique(
@@ -143,6 +144,7 @@ export function connectStatements(users: readonly ManagedUser[], scope: PolicySc
       ? { Sid: 'ReadAndUpdateDeclaredUsers', Effect: 'Allow', Action: ['connect:DescribeUser', 'connect:UpdateUserIdentityInfo'], Resource: agentResources }
       : { Sid: 'ReadDeclaredUsers', Effect: 'Allow', Action: 'connect:DescribeUser', Resource: agentResources },
     { Sid: 'ReadIdentityManagementType', Effect: 'Allow', Action: 'connect:DescribeInstance', Resource: instanceResources },
+    ...(options.list ? [{ Sid: 'ListInstanceUsers', Effect: 'Allow' as const, Action: 'connect:ListUsers', Resource: instanceResources }] : []),
   ];
   const searched = users.filter((user) => user.userId === undefined);
   if (searched.length > 0) {

@@ -1,12 +1,15 @@
 /**
- * Scheduled drift checks of the identities a stack declares: a function that compares every declared
- * field of every declared user with what Connect holds, reports drift as metrics and log lines without
- * values, and, when asked, writes the declared fields back.
+ * Scheduled drift checks of the identities a stack declares: a function that compares the declared
+ * fields of the declared users with what Connect holds (reading only the users Connect says changed, and
+ * every user on a longer schedule of its own), reports drift as metrics and log lines without values,
+ * and, when asked, writes the declared fields back; optionally also within seconds of an edit, from
+ * CloudTrail's events.
  */
 import {
   Aspects,
   Aws,
   Duration,
+  Fn,
   Lazy,
   Stack,
   Token,
@@ -21,6 +24,7 @@ import { Construct, IConstruct } from 'constructs';
 import { policyDocument, StatementJson } from './connect-access-policy';
 import { ASYNC_INVOKE_SETTINGS, ConnectUserIdentityLogOptions, ConnectUserIdentityProvider, handlerFunctionDefaults } from './connect-user-identity-provider';
 import { LEDGER_TABLE_ENV } from './resource-properties';
+import { OWN_ROLES_ENV, USER_CHANGE_EVENT_NAMES } from './drift-events';
 import { DRIFT_METRICS } from './drift-metrics';
 import { acknowledgeWildcardResources } from './policy-acknowledgements';
 
@@ -31,10 +35,13 @@ import { acknowledgeWildcardResources } from './policy-acknowledgements';
  */
 export interface ConnectUserDriftCheckProps extends ConnectUserIdentityLogOptions {
   /**
-   * How often to check, as a fixed interval. A check stops, unfinished, before the next one is due
-   * (see `maxDuration`): at Connect's default quota a check reads about two users a second, so give a
-   * whole center more than (users ÷ 2) seconds. Give either `interval` or `schedule`.
-   * @default - Duration.hours(1), unless `schedule` is given
+   * How often to check for edits, as a fixed interval. A check lists the users of each declared
+   * instance (1,000 a request) and reads only those Connect says were modified since they were last
+   * known to match: a 10,000-agent center with ten edits costs about 25 Connect requests and a few
+   * seconds. A check stops before the next one is due (see `maxDuration`); one that could not finish (a
+   * whole center's first check, which reads everyone) is continued by the next. Give either `interval`
+   * or `schedule`.
+   * @default - Duration.minutes(15), unless `schedule` is given
    */
   readonly interval?: Duration;
   /**
@@ -54,12 +61,45 @@ export interface ConnectUserDriftCheckProps extends ConnectUserIdentityLogOption
    */
   readonly maxDuration?: Duration;
   /**
+   * How often to read every declared user, whatever Connect says changed: the safety net of the
+   * incremental checks. At Connect's default quota (DescribeUser 10 a second) a full re-read takes about
+   * (users ÷ 10) seconds. Run one on demand with `{"action":"check-drift","full":true}`.
+   * @default Duration.days(1)
+   */
+  readonly fullCheckInterval?: Duration;
+  /**
+   * Whether to check a user as soon as CloudTrail reports a change to it (an EventBridge rule on
+   * Connect's "AWS API Call via CloudTrail" events of UpdateUserIdentityInfo, CreateUser and DeleteUser,
+   * ignoring the calls of this stack's own roles): drift is then reported within about a minute of the
+   * edit, with at most three Connect requests when only reporting. The account needs a CloudTrail trail
+   * that logs management events in the region.
+   * @default false
+   */
+  readonly checkOnEdit?: boolean;
+  /**
    * Whether to write the declared fields back to a drifted user (with the deploy's merge: undeclared
    * fields are never touched, users that match are never written). Without it, the check only reports,
    * and its role cannot write.
    * @default false
    */
   readonly correct?: boolean;
+}
+
+/**
+ * The incremental checks' default interval. Measured (BENCHMARKS.md, section 5): a check of a 10,000-agent
+ * roster with ten edits makes 10 ListUsers, 10 DescribeUser and 1 DescribeInstance requests in a few
+ * seconds at Connect's default quotas; every 15 minutes that is well under 1% of those quotas, and an
+ * edit is reported within 15 minutes plus a check's few seconds.
+ */
+const DEFAULT_INTERVAL = Duration.minutes(15);
+
+/**
+ * How long a scheduled check may wait in Lambda's queue: its interval (within Lambda's 1 minute to 6
+ * hours), after which the next scheduled check has superseded it and covers its span.
+ */
+function eventAgeFor(periodSeconds: number | undefined): Duration {
+  if (periodSeconds === undefined || Token.isUnresolved(periodSeconds)) return ASYNC_INVOKE_SETTINGS.maxEventAge;
+  return Duration.seconds(Math.min(21_600, Math.max(60, periodSeconds)));
 }
 
 /** How much of a fixed interval a check may take by default: the rest is the margin before the next. */
@@ -83,13 +123,13 @@ function describeSeconds(seconds: number): string {
  * The schedule, the longest a check may take (seconds, for the payload), and the problems of the
  * props, each a synth error.
  */
-function planChecks(props: ConnectUserDriftCheckProps): { schedule: events.Schedule; maxDurationSeconds?: number; problems: string[] } {
+function planChecks(props: ConnectUserDriftCheckProps): { schedule: events.Schedule; periodSeconds?: number; maxDurationSeconds?: number; problems: string[] } {
   const problems: string[] = [];
   if (props.interval !== undefined && props.schedule !== undefined) {
     problems.push('interval and schedule are both given: give one of them, interval for a fixed interval or schedule for an events.Schedule');
   }
-  const schedule = props.schedule ?? events.Schedule.rate(props.interval ?? Duration.hours(1));
-  const period = props.schedule !== undefined ? rateSeconds(props.schedule) : (props.interval ?? Duration.hours(1)).toSeconds();
+  const schedule = props.schedule ?? events.Schedule.rate(props.interval ?? DEFAULT_INTERVAL);
+  const period = props.schedule !== undefined ? rateSeconds(props.schedule) : (props.interval ?? DEFAULT_INTERVAL).toSeconds();
   const given = props.maxDuration !== undefined && !Token.isUnresolved(props.maxDuration.toSeconds()) ? props.maxDuration.toSeconds() : undefined;
   if (props.maxDuration !== undefined && given !== undefined && given < 60) {
     problems.push(`maxDuration is ${describeSeconds(given)}: give a check at least 1 minute`);
@@ -106,7 +146,7 @@ function planChecks(props: ConnectUserDriftCheckProps): { schedule: events.Sched
     );
   }
   const maxDurationSeconds = given ?? (period !== undefined ? Math.floor(period * DEFAULT_SHARE_OF_INTERVAL) : undefined);
-  return { schedule, maxDurationSeconds, problems };
+  return { schedule, periodSeconds: period, maxDurationSeconds, problems };
 }
 
 /**
@@ -116,7 +156,9 @@ function planChecks(props: ConnectUserDriftCheckProps): { schedule: events.Sched
  * `correct`, puts the declared fields back.
  *
  * A check reads the declaration deployed now (the stack's template, and the roster files it names),
- * skips while the stack is being deployed or rolled back, and stops before writing if a deploy starts.
+ * skips while the stack is being deployed or rolled back, and stops before writing or reporting if a
+ * deploy starts. It reads only users modified since they were last known to match (that moment is kept,
+ * without any identity value, in the stack's ledger table); a full re-read runs on its own schedule.
  * Declarations holding a value only CloudFormation can resolve (a parameter, a dynamic reference) are
  * counted as not checked. Run one now with
  * `aws lambda invoke --function-name <function> --cli-binary-format raw-in-base64-out --payload '{"action":"check-drift"}' out.json`.
@@ -128,6 +170,10 @@ export class ConnectUserDriftCheck extends Construct {
   public readonly role: iam.Role;
   /** The schedule. */
   public readonly rule: events.Rule;
+  /** The schedule of the full re-reads. */
+  public readonly fullCheckRule: events.Rule;
+  /** The rule that starts a check of an edited user, with `checkOnEdit`. */
+  public readonly editRule?: events.Rule;
   /** Whether drifted users are written back. */
   public readonly correct: boolean;
 
@@ -156,7 +202,12 @@ export class ConnectUserDriftCheck extends Construct {
       logGroup,
       environment: { STACK_ID: Aws.STACK_ID, STACK_NAME: Aws.STACK_NAME, CORRECT_DRIFT: String(this.correct), [LEDGER_TABLE_ENV]: provider.ledger.tableName },
     });
-    this.function.configureAsyncInvoke(ASYNC_INVOKE_SETTINGS);
+    // A scheduled check that waited in Lambda's queue longer than its interval is superseded by the next
+    // one, which covers its span: Lambda may drop it. A failed run is tried again (twice, as the custom
+    // resources' are): the retry takes the check over where the ledger says it got.
+    this.function.configureAsyncInvoke({ ...ASYNC_INVOKE_SETTINGS, maxEventAge: eventAgeFor(plan.periodSeconds ?? plan.maxDurationSeconds) });
+    if (props.checkOnEdit) this.function.addEnvironment(OWN_ROLES_ENV, Fn.join(',', [provider.role.roleArn, this.role.roleArn]));
+    const fullInterval = props.fullCheckInterval ?? Duration.days(1);
 
     const statements = (): StatementJson[] => [
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroup.logGroupArn },
@@ -177,16 +228,44 @@ export class ConnectUserDriftCheck extends Construct {
       statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] })],
     });
 
+    const scheduled = (full: boolean, maxDurationSeconds: number | undefined) =>
+      new targets.LambdaFunction(this.function, {
+        event: events.RuleTargetInput.fromObject({
+          action: 'check-drift',
+          ...(full ? { full: true } : {}),
+          scheduledAt: events.EventField.time,
+          eventId: events.EventField.eventId,
+          maxDurationSeconds,
+        }),
+        retryAttempts: 0,
+      });
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Starts the drift check of the declared Amazon Connect identities',
       schedule: plan.schedule,
-      targets: [
-        new targets.LambdaFunction(this.function, {
-          event: events.RuleTargetInput.fromObject({ action: 'check-drift', scheduledAt: events.EventField.time, maxDurationSeconds: plan.maxDurationSeconds }),
-          retryAttempts: 0,
-        }),
-      ],
+      targets: [scheduled(false, plan.maxDurationSeconds)],
     });
+    this.fullCheckRule = new events.Rule(this, 'FullCheckSchedule', {
+      description: 'Starts a full re-read of the declared Amazon Connect identities',
+      schedule: events.Schedule.rate(fullInterval),
+      // The next incremental check supersedes a full re-read that runs long, and goes on with it.
+      targets: [scheduled(true, Token.isUnresolved(fullInterval.toSeconds()) ? undefined : Math.floor(fullInterval.toSeconds() * DEFAULT_SHARE_OF_INTERVAL))],
+    });
+    if (props.checkOnEdit) {
+      this.editRule = new events.Rule(this, 'Edits', {
+        description: 'Starts a drift check of an Amazon Connect user that CloudTrail reports changed',
+        eventPattern: {
+          source: ['aws.connect'],
+          detailType: ['AWS API Call via CloudTrail'],
+          detail: {
+            eventSource: ['connect.amazonaws.com'],
+            eventName: [...USER_CHANGE_EVENT_NAMES],
+            // Not the stack's own calls (a deploy, a correction): any other issuer, or none (an IAM user).
+            userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [provider.role.roleArn, this.role.roleArn] }, { exists: false }] } } },
+          },
+        },
+        targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+      });
+    }
 
     Aspects.of(this).add({
       visit: (node: IConstruct) => {
@@ -215,7 +294,20 @@ export class ConnectUserDriftCheck extends Construct {
     });
   }
 
-  /** Users compared with Connect. */
+  /** Users read with DescribeUser: what a check cost, beside the pages of ListUsers. */
+  public metricUsersRead(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DRIFT_METRICS.read, props);
+  }
+
+  /**
+   * How far behind Connect's present the moment is up to which every edit has been seen (its maximum
+   * over `period`): about one check's duration while checks complete; it grows when they do not.
+   */
+  public metricCoverageLag(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DRIFT_METRICS.coverageLag, { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /** Users whose state a check decided: read, or known unchanged since they were last known to match. */
   public metricUsersChecked(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(DRIFT_METRICS.checked, props);
   }

@@ -277,12 +277,12 @@ export class ConnectUserIdentityProvider extends Construct {
   }
 
   /**
-   * The Connect statements a role needs to read the stack's declared users (and, with `write`, update
-   * them), at the scope the handler's own are granted: for a drift check.
+   * The Connect statements a role needs to list and read the stack's declared users (and, with `write`,
+   * update them), at the scope the handler's own are granted: for a drift check.
    * @internal
    */
   public _connectStatementsFor(write: boolean): StatementJson[] {
-    return connectStatements(this.users, this.connectPolicyScope, { write });
+    return connectStatements(this.users, this.connectPolicyScope, { write, list: true });
   }
 
   /**

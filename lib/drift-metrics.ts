@@ -7,8 +7,11 @@ export const DRIFT_METRICS = {
   /** The `service` dimension. */
   service: 'DriftCheck',
   checked: 'UsersChecked',
+  read: 'UsersRead',
   drifted: 'UsersDrifted',
   corrected: 'UsersCorrected',
   failed: 'UsersFailed',
   notChecked: 'UsersNotChecked',
+  /** Seconds between Connect's present and the oldest moment up to which every edit has been seen. */
+  coverageLag: 'CoverageLagSeconds',
 } as const;

@@ -12,6 +12,7 @@
  * - A hand-over is current only for the generation the ledger handed over, and only once.
  * - The answer is decided in the ledger before it is sent: whoever sends it again sends the same one.
  */
+import { HeldEntry } from '../runtime/held-entry';
 import { holds, Lease, Ledger, LedgerEntry } from '../runtime/ledger';
 import { ResourceState, waitsFor } from '../runtime/stack-state';
 import { CloudFormationAnswer } from '../runtime/cloudformation-response';
@@ -158,87 +159,19 @@ async function takeOverOrWait<D>(ledger: Ledger, key: string, entry: LedgerEntry
 }
 
 /** Holds a claimed work in the ledger: checks that it is still this invocation's, and writes its changes. */
-export class HeldWork<D> {
-  private entry: LedgerEntry<ResourceWork<D>>;
-  private confirmedAt = Date.now();
-  private lostWhy?: string;
-
-  constructor(
-    private readonly ledger: Ledger,
-    private readonly key: string,
-    entry: LedgerEntry<ResourceWork<D>>,
-    private readonly invocation: string,
-  ) {
-    this.entry = entry;
+export class HeldWork<D> extends HeldEntry<ResourceWork<D>> {
+  constructor(ledger: Ledger, key: string, entry: LedgerEntry<ResourceWork<D>>, invocation: string) {
+    super(ledger, key, entry, (current, mine) => {
+      if (!current) return 'the ledger entry is gone';
+      if (current.requestId !== mine.requestId) return 'a newer request of the resource has come';
+      if (current.holder?.invocation !== invocation) return 'another invocation has taken the work over';
+      if (current.generation !== mine.generation) return 'the work has moved to another generation';
+      return undefined;
+    });
   }
 
   /** The work as this invocation last wrote or read it. */
   get work(): ResourceWork<D> {
-    return this.entry.state;
-  }
-
-  /** Why the work is no longer this invocation's, once it is not. */
-  get lost(): string | undefined {
-    return this.lostWhy;
-  }
-
-  /**
-   * Whether the work is still this invocation's: read again from the ledger when the last confirmation is
-   * older than `freshMs`. Once lost, always lost.
-   */
-  async stillMine(freshMs: number): Promise<boolean> {
-    if (this.lostWhy) return false;
-    if (Date.now() - this.confirmedAt <= freshMs) return true;
-    const entry = await this.ledger.read<ResourceWork<D>>(this.key);
-    this.confirmedAt = Date.now();
-    const why = this.whyNotMine(entry);
-    if (why) this.lostWhy = why;
-    return !why;
-  }
-
-  /**
-   * Writes `change` over the work, if it is still this invocation's. Resolves to whether it was written.
-   * Updates run one after another (a lease renewal and an answer may be asked for at the same moment).
-   */
-  update(change: (work: ResourceWork<D>) => ResourceWork<D>): Promise<boolean> {
-    const next = this.writing.then(() => this.write(change));
-    this.writing = next.catch(() => undefined);
-    return next;
-  }
-
-  private writing: Promise<unknown> = Promise.resolve();
-
-  /**
-   * Waits until `deadline` for another invocation to take up the work this one handed over (its entry
-   * changes). Resolves to whether one did.
-   */
-  async takenUpBefore(deadline: number): Promise<boolean> {
-    while (Date.now() < deadline) {
-      const entry = await this.ledger.read<ResourceWork<D>>(this.key).catch(() => undefined);
-      if (entry && entry.version !== this.entry.version) return true;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(10, Math.min(200, deadline - Date.now()))));
-    }
-    return false;
-  }
-
-  private async write(change: (work: ResourceWork<D>) => ResourceWork<D>): Promise<boolean> {
-    if (this.lostWhy) return false;
-    const written = await this.ledger.write(this.key, change(this.entry.state), this.entry.version);
-    if (!written) {
-      this.lostWhy = this.whyNotMine(await this.ledger.read<ResourceWork<D>>(this.key)) ?? 'another invocation wrote the ledger entry';
-      return false;
-    }
-    this.entry = written;
-    this.confirmedAt = Date.now();
-    return true;
-  }
-
-  private whyNotMine(entry: LedgerEntry<ResourceWork<D>> | undefined): string | undefined {
-    const work = entry?.state;
-    if (!work) return 'the ledger entry is gone';
-    if (work.requestId !== this.entry.state.requestId) return 'a newer request of the resource has come';
-    if (work.holder?.invocation !== this.invocation) return 'another invocation has taken the work over';
-    if (work.generation !== this.entry.state.generation) return 'the work has moved to another generation';
-    return undefined;
+    return this.state;
   }
 }

@@ -22,7 +22,7 @@ import { connectClient } from '../../core/connect-clients';
 import { errorCode, DeclarationError } from '../../core/failure-reasons';
 import { log } from '../../core/log';
 import { UserFailure, UserSync } from '../../core/user-sync';
-import { DEFAULT_PACER_SETTINGS, Pacer, PacerState, systemClock } from '../../core/pacer';
+import { Pacer, PacerState, systemClock } from '../../core/pacer';
 import { hasInstanceIdShape, isUserId } from '../../lib/identity-rules';
 import { DEPLOY_PROGRESS_INTERVAL_MS } from '../../lib/deploy-progress-metrics';
 import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageResourceProperties, userKey } from '../../lib/roster-declarations';
@@ -30,7 +30,7 @@ import { sendAnswer } from '../runtime/cloudformation-response';
 import { changedDeclarations, readDeclarationFile } from '../runtime/declarations';
 import { DeployProgress } from '../runtime/deploy-progress';
 import { Ledger, ledgerFromEnvironment } from '../runtime/ledger';
-import { countDone, DoneRanges, handOver, invocationTimings, invocationWindow, runPool, worthHandingOver } from '../runtime/long-run';
+import { boundedHints, countDone, DoneRanges, handOver, invocationTimings, invocationWindow, runPool, worthHandingOver } from '../runtime/long-run';
 import { resourceState } from '../runtime/stack-state';
 import { claimEvent, claimHandOver, Claim, HeldWork, Outcome, resourceKey, ResourceWork } from './resource-work';
 
@@ -310,20 +310,6 @@ function isWellFormedContinuation(payload: StageContinuation): boolean {
     payload.generation > 0
   );
 }
-
-/** Pacing hints from a payload, each kept within what a pacer could reach by itself. */
-function boundedHints(hints: Record<string, PacerState> | undefined): Record<string, PacerState> {
-  const bounded: Record<string, PacerState> = {};
-  for (const [operation, state] of Object.entries(hints ?? {})) {
-    const rate = Number(state?.rate);
-    if (!/^[A-Za-z]{1,64}$/.test(operation) || !Number.isFinite(rate)) continue;
-    bounded[operation] = { rate: Math.min(Math.max(rate, DEFAULT_PACER_SETTINGS.minRate), MAX_HINTED_RATE), probing: state.probing === true };
-  }
-  return bounded;
-}
-
-/** The highest rate a hint may set: a forged one cannot send a burst past it. */
-const MAX_HINTED_RATE = 1_000;
 
 /** Decides the answer in the ledger, then sends it. */
 async function finish(held: HeldWork<StageData>, outcome: Outcome, responseUrl: string | undefined, invocationEnd: number, change: (work: ResourceWork<StageData>) => ResourceWork<StageData> = (work) => work): Promise<void> {

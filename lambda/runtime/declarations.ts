@@ -80,7 +80,7 @@ export function declarationId(declaration: RosterDeclaration): string {
 }
 
 /** Whether two declarations of one user declare the same thing. */
-function sameDeclaration(a: RosterDeclaration, b: RosterDeclaration): boolean {
+export function sameDeclaration(a: RosterDeclaration, b: RosterDeclaration): boolean {
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 

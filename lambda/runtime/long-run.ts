@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { log } from '../../core/log';
 import { sleep } from '../../core/retry';
 import { DEFAULT_FRESH_READ_MS } from '../../core/user-sync';
+import { DEFAULT_PACER_SETTINGS, PacerState } from '../../core/pacer';
 
 /** Positions in a work list that are done, as [start, end) ranges. */
 export type DoneRanges = [number, number][];
@@ -141,4 +142,21 @@ export async function handOver(payload: unknown, invocationEnd: number): Promise
     }
   }
   return false;
+}
+
+/** The highest rate a pacing hint may set: a forged one cannot send a burst past it. */
+const MAX_HINTED_RATE = 1_000;
+
+/**
+ * Pacing hints from a payload (a hand-over's), each kept within what a pacer could reach by itself: a hint
+ * may make a pacer start nearer the quota, never decide anything else.
+ */
+export function boundedHints(hints: Record<string, PacerState> | undefined): Record<string, PacerState> {
+  const bounded: Record<string, PacerState> = {};
+  for (const [operation, state] of Object.entries(hints ?? {})) {
+    const rate = Number(state?.rate);
+    if (!/^[A-Za-z]{1,64}$/.test(operation) || !Number.isFinite(rate)) continue;
+    bounded[operation] = { rate: Math.min(Math.max(rate, DEFAULT_PACER_SETTINGS.minRate), MAX_HINTED_RATE), probing: state.probing === true };
+  }
+  return bounded;
 }

@@ -1,8 +1,8 @@
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { randomUUID } from 'node:crypto';
 import { Pacer, systemClock } from '../../core/pacer';
-import { LIST_USERS_PAGE_SIZE, listUsers, ListedUser } from '../../core/user-listing';
-import { ConnectEmulator } from '../support/connect-emulator';
+import { LIST_USERS_PAGE_SIZE, listUserPages, listUsers, ListedUser } from '../../core/user-listing';
+import { ConnectEmulator, LAST_MODIFIED_RESOLUTION_MS } from '../support/connect-emulator';
 
 const emulator = new ConnectEmulator();
 const INSTANCE = randomUUID();
@@ -23,10 +23,9 @@ async function listAll(pacer = new Pacer(systemClock)): Promise<ListedUser[][]> 
 }
 
 test('lists every user of an instance in pages of 1,000, with when each last changed', async () => {
-  // GIVEN 2,345 users, one of them edited a moment ago
+  // GIVEN 2,345 users, one of them edited five seconds (of Connect's clock) after the others were created
   const edited = emulator.usersOf(INSTANCE)[1_500];
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  emulator.editUser(INSTANCE, edited.id, { LastName: 'Edited' });
+  emulator.editUser(INSTANCE, edited.id, { LastName: 'Edited' }, { at: emulator.now() + 5_000 });
   const mark = emulator.requests.length;
 
   // WHEN they are listed
@@ -37,9 +36,10 @@ test('lists every user of an instance in pages of 1,000, with when each last cha
   expect(emulator.requests.slice(mark).map((request) => `${request.operation} ${request.status}`)).toEqual(Array(3).fill('ListUsers 200'));
   const listed = pages.flat();
   expect(new Set(listed.map((user) => user.userId)).size).toBe(2_345);
-  // AND each carries Connect's last-modified time, the edited one later than the others
+  // AND each carries Connect's last-modified time, in whole seconds as Connect gives it, the edited one later than the others
   const times = new Map(listed.map((user) => [user.userId, user.lastModifiedAt!]));
-  expect(times.get(edited.id)).toBe(emulator.user(INSTANCE, edited.id).lastModifiedAt);
+  const resolution = LAST_MODIFIED_RESOLUTION_MS;
+  expect(times.get(edited.id)).toBe(Math.floor(emulator.user(INSTANCE, edited.id).lastModifiedAt / resolution) * resolution);
   expect(Math.max(...listed.filter((user) => user.userId !== edited.id).map((user) => user.lastModifiedAt!))).toBeLessThan(times.get(edited.id)!);
 });
 
@@ -57,5 +57,26 @@ test('a throttled page is asked again, and no page is lost or repeated', async (
     expect(new Set(pages.flat().map((user) => user.userId)).size).toBe(2_345);
   } finally {
     emulator.throttle('ListUsers', undefined);
+  }
+});
+
+test("each page says, in Connect's clock and not this machine's, a moment no later than the one it showed", async () => {
+  // GIVEN Connect's clock an hour behind this machine's
+  emulator.setClockOffset(-3_600_000);
+  try {
+    // WHEN the users are listed
+    const before = emulator.now();
+    const pages: number[] = [];
+    for await (const page of listUserPages({ pacer: new Pacer(systemClock), clock: systemClock, signal: new AbortController().signal }, client, INSTANCE)) pages.push(page.shownNotBefore!);
+    const after = emulator.now();
+
+    // THEN each page's moment is in Connect's clock: within the listing, less at most the Date header's rounding
+    expect(pages).toHaveLength(3);
+    for (const moment of pages) {
+      expect(moment).toBeGreaterThan(before - 1_000 - 1_000);
+      expect(moment).toBeLessThanOrEqual(after);
+    }
+  } finally {
+    emulator.setClockOffset(0);
   }
 });

@@ -22,10 +22,11 @@ function checkActions(template: Template): string[] {
   return role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement.flatMap((statement: any) => [statement.Action].flat()));
 }
 
-/** The payload the schedule sends, with the event's time as `"time"`. */
-function payloadOf(template: Template): unknown {
-  const rule = Object.values(template.findResources('AWS::Events::Rule'))[0] as any;
-  return JSON.parse(rule.Properties.Targets[0].InputTransformer.InputTemplate.replace('<time>', '"time"'));
+/** The payload a schedule sends (the incremental checks' unless `expression` says which), with the event's time and ID as `"time"` and `"id"`. */
+function payloadOf(template: Template, expression?: string): unknown {
+  const rules = Object.values(template.findResources('AWS::Events::Rule')) as any[];
+  const rule = expression ? rules.find((each) => each.Properties.ScheduleExpression === expression) : rules.find((each) => !each.Properties.Targets[0].InputTransformer.InputTemplate.includes('"full"'));
+  return JSON.parse(rule.Properties.Targets[0].InputTransformer.InputTemplate.replace('<time>', '"time"').replace('<id>', '"id"'));
 }
 
 /** The synth errors of a stack with one drift check of these props. */
@@ -40,22 +41,62 @@ function synthErrors(props: ConnectUserDriftCheckProps): string {
 }
 
 describe('ConnectUserDriftCheck', () => {
-  test('schedules a check of the whole stack at the given interval', () => {
-    // GIVEN a roster and a check every six hours
+  test('schedules incremental checks at the given interval, and full re-reads on their own schedule', () => {
+    // GIVEN a roster and a check every six hours, with a full re-read every week
     const { stack } = stackWith((stack) => {
       new ConnectUserRoster(stack, 'Roster', { roster: { files: [], entries: [agent(0), agent(1)] } as unknown as Roster });
-      new ConnectUserDriftCheck(stack, 'Drift', { interval: Duration.hours(6) });
+      new ConnectUserDriftCheck(stack, 'Drift', { interval: Duration.hours(6), fullCheckInterval: Duration.days(7) });
     });
     const template = Template.fromStack(stack);
 
-    // THEN a rule starts the check function with the interval, telling it to stop at 95% of it, and the function knows its stack
+    // THEN one rule starts incremental checks every six hours, telling them to stop at 95% of it, another full re-reads every week, each naming its event
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)' });
-    expect(payloadOf(template)).toEqual({ action: 'check-drift', scheduledAt: 'time', maxDurationSeconds: 20_520 });
+    expect(payloadOf(template)).toEqual({ action: 'check-drift', scheduledAt: 'time', eventId: 'id', maxDurationSeconds: 20_520 });
+    expect(payloadOf(template, 'rate(7 days)')).toEqual({ action: 'check-drift', full: true, scheduledAt: 'time', eventId: 'id', maxDurationSeconds: 574_560 });
+    // AND a check that waited in Lambda's queue longer than its interval is dropped (the next one covers it); a failed one is tried twice more
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 21_600, MaximumRetryAttempts: 2 });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.checkDrift',
       Runtime: 'nodejs24.x',
       Environment: { Variables: { STACK_ID: { Ref: 'AWS::StackId' }, STACK_NAME: { Ref: 'AWS::StackName' }, CORRECT_DRIFT: 'false' } },
     });
+  });
+
+  test('checks every 15 minutes and re-reads every user daily by default, and waits at most 15 minutes in the queue', () => {
+    // GIVEN a check with the defaults
+    const template = Template.fromStack(stackWith((stack) => new ConnectUserDriftCheck(stack, 'Drift')).stack);
+
+    // THEN
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 900 });
+    template.resourcePropertiesCountIs('AWS::Events::Rule', { EventPattern: Match.anyValue() }, 0);
+  });
+
+  test("with checkOnEdit, a rule sends CloudTrail's user changes to the check, except the stack's own roles' calls", () => {
+    // GIVEN a check of edits as they happen
+    const { stack } = stackWith((stack) => {
+      new ConnectUserIdentity(stack, 'Mary', { instanceId: INSTANCE, userId: agent(0).userId!, identityInfo: { lastName: 'Major' } });
+      new ConnectUserDriftCheck(stack, 'Drift', { checkOnEdit: true });
+    });
+    const template = Template.fromStack(stack);
+
+    // THEN the rule matches Connect's user-changing calls, whoever made them but the deploy's and the check's roles
+    const roleOf = (description: string) => Object.entries(template.findResources('AWS::IAM::Role')).find(([, role]: [string, any]) => role.Properties.Description.startsWith(description))![0];
+    const ownRoles = [{ 'Fn::GetAtt': [roleOf('Reads and updates'), 'Arn'] }, { 'Fn::GetAtt': [roleOf('Checks'), 'Arn'] }];
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.connect'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['connect.amazonaws.com'],
+          eventName: ['UpdateUserIdentityInfo', 'CreateUser', 'DeleteUser'],
+          userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': ownRoles }, { exists: false }] } } },
+        },
+      },
+    });
+    // AND the function knows the same roles, to ignore their calls if one reaches it
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.checkDrift', Environment: { Variables: Match.objectLike({ OWN_ROLE_ARNS: { 'Fn::Join': [',', ownRoles] } }) } });
   });
 
   test('reads without correction, and may write only with it', () => {
@@ -71,7 +112,7 @@ describe('ConnectUserDriftCheck', () => {
 
     // THEN only the correcting check may call UpdateUserIdentityInfo; both read the stack and the users
     expect(checkActions(reading)).not.toContain('connect:UpdateUserIdentityInfo');
-    expect(checkActions(reading)).toEqual(expect.arrayContaining(['connect:DescribeUser', 'connect:DescribeInstance', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate']));
+    expect(checkActions(reading)).toEqual(expect.arrayContaining(['connect:DescribeUser', 'connect:DescribeInstance', 'connect:ListUsers', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate']));
     expect(checkActions(correcting)).toContain('connect:UpdateUserIdentityInfo');
   });
 
@@ -92,19 +133,22 @@ describe('ConnectUserDriftCheck', () => {
       Statistic: 'Sum',
       Dimensions: Match.arrayWith([{ Name: 'StackName', Value: 'Center' }]),
     });
-    expect([drift.metricUsersChecked(), drift.metricUsersCorrected(), drift.metricUsersFailed(), drift.metricUsersNotChecked()].map((metric) => metric.metricName)).toEqual([
+    expect([drift.metricUsersChecked(), drift.metricUsersRead(), drift.metricUsersCorrected(), drift.metricUsersFailed(), drift.metricUsersNotChecked(), drift.metricCoverageLag()].map((metric) => metric.metricName)).toEqual([
       'UsersChecked',
+      'UsersRead',
       'UsersCorrected',
       'UsersFailed',
       'UsersNotChecked',
+      'CoverageLagSeconds',
     ]);
+    expect(drift.metricCoverageLag().statistic).toBe('Maximum');
   });
 
   test('reports nothing in cdk-nag AwsSolutions', () => {
     // GIVEN a 3,000-user roster checked with correction
     const { app } = stackWith((stack) => {
       new ConnectUserRoster(stack, 'Roster', { roster: { files: [], entries: Array.from({ length: 3_000 }, (_, index) => agent(index)) } as unknown as Roster });
-      new ConnectUserDriftCheck(stack, 'Drift', { correct: true });
+      new ConnectUserDriftCheck(stack, 'Drift', { correct: true, checkOnEdit: true });
     });
     app.synth();
 
@@ -126,20 +170,20 @@ describe('ConnectUserDriftCheck: schedule', () => {
 
     // THEN the rule has the cron expression, and the payload the time limit
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 8-17 ? * MON-FRI *)' });
-    expect(payloadOf(template)).toEqual({ action: 'check-drift', scheduledAt: 'time', maxDurationSeconds: 3_000 });
+    expect(payloadOf(template)).toEqual({ action: 'check-drift', scheduledAt: 'time', eventId: 'id', maxDurationSeconds: 3_000 });
   });
 
   test.each([
     ['a rate schedule', { schedule: events.Schedule.rate(Duration.minutes(30)) }, 'rate(30 minutes)', 1_710],
     ['a rate expression', { schedule: events.Schedule.expression('rate(2 days)') }, 'rate(2 days)', 164_160],
     ['an interval with a shorter maxDuration', { interval: Duration.hours(2), maxDuration: Duration.minutes(30) }, 'rate(2 hours)', 1_800],
-    ['the default', {}, 'rate(1 hour)', 3_420],
+    ['the default', {}, 'rate(15 minutes)', 855],
   ] as [string, ConnectUserDriftCheckProps, string, number][])('stops a check of %s before the next is due', (_, props, expression, seconds) => {
     // GIVEN a check on a fixed interval
     const template = Template.fromStack(stackWith((stack) => new ConnectUserDriftCheck(stack, 'Drift', props)).stack);
     // THEN the rule has that rate, and a check may take 95% of it unless maxDuration says less
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: expression });
-    expect(payloadOf(template)).toEqual({ action: 'check-drift', scheduledAt: 'time', maxDurationSeconds: seconds });
+    expect(payloadOf(template)).toEqual({ action: 'check-drift', scheduledAt: 'time', eventId: 'id', maxDurationSeconds: seconds });
   });
 
   test('fails synth on a cron schedule without maxDuration, saying what to set', () => {

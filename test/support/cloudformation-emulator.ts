@@ -73,6 +73,11 @@ export class CloudFormationEmulator extends LocalService {
     return this.stack?.status;
   }
 
+  /** The template of the stack deployed (or being deployed) now. */
+  get templateBody(): string | undefined {
+    return this.stack?.templateBody;
+  }
+
   protected handle(request: http.IncomingMessage, response: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));

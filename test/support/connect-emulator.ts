@@ -16,6 +16,15 @@
  * requests that are never answered, access denied per operation, refusals of a field's value, malformed
  * answer bodies, error messages that echo the values they refuse (as real services' do), and a log of
  * every request.
+ *
+ * Time, as unkind as Connect's may be to a caller that compares it with its own: the emulator keeps a
+ * clock of its own (`clockOffsetMs` from the machine's), which its answers' `Date` header and every
+ * LastModifiedTime follow; LastModifiedTime is reported in whole seconds, rounded down, so two changes
+ * within one second look the same.
+ *
+ * Who called: each request's access key names a principal (`assignPrincipal`), and every call that
+ * changes a user, through the API or by a person in the admin website (`editUser`, `removeUser`, ...), is
+ * recorded as CloudTrail records it (`trail`, `onTrail`), with that principal as its `userIdentity`.
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
@@ -68,10 +77,39 @@ export interface EmulatedUser {
   /** Only the fields that hold a value; an empty field is absent. */
   identityInfo: IdentityRecord;
   /**
-   * When the user last changed (epoch ms, the emulator's clock, which stands for Connect's), as ListUsers and
-   * DescribeUser report it: at creation, at every UpdateUserIdentityInfo, and at every edit.
+   * When the user last changed (epoch ms, in Connect's clock), as ListUsers and DescribeUser report it
+   * (rounded down to whole seconds): at creation, at every UpdateUserIdentityInfo, and at every edit.
    */
   lastModifiedAt: number;
+}
+
+/** Who makes a call, as CloudTrail's `userIdentity` names it. */
+export interface Principal {
+  readonly type: 'AssumedRole' | 'IAMUser' | 'Root';
+  readonly arn: string;
+  /** The role an assumed-role session was issued by. */
+  readonly issuerArn?: string;
+}
+
+/** A person in the Connect admin website, signed in through an administrators' role. */
+export const ADMIN_PRINCIPAL: Principal = {
+  type: 'AssumedRole',
+  arn: `arn:aws:sts::123456789012:assumed-role/ConnectAdministrators/supervisor`,
+  issuerArn: `arn:aws:iam::123456789012:role/ConnectAdministrators`,
+};
+
+/** A call that changed (or tried to change) a user, as CloudTrail records it; its parameters may hold identity values. */
+export interface TrailEvent {
+  readonly eventID: string;
+  /** ISO 8601, in Connect's clock, whole seconds. */
+  readonly eventTime: string;
+  readonly eventSource: 'connect.amazonaws.com';
+  readonly eventName: string;
+  readonly awsRegion: string;
+  readonly userIdentity: Record<string, unknown>;
+  readonly requestParameters: Record<string, unknown>;
+  readonly responseElements?: Record<string, unknown>;
+  readonly errorCode?: string;
 }
 
 /** One request as the emulator saw it. `status` stays undefined for a request that was never answered. */
@@ -82,6 +120,8 @@ export interface RequestRecord {
   /** The parsed JSON body, if any (test data only: it may hold identity values). */
   readonly body: unknown;
   readonly receivedAt: number;
+  /** The access key that signed it: who called. */
+  readonly accessKeyId?: string;
   status?: number;
   errorType?: string;
   answeredAt?: number;
@@ -96,7 +136,12 @@ export interface ConnectEmulatorOptions {
   readonly updateSemantics?: 'replace' | 'merge';
   /** How error messages quote the values they refuse. @default 'off' */
   readonly echoValues?: EchoStyle;
+  /** How far Connect's clock is ahead of this machine's (negative: behind). @default 0 */
+  readonly clockOffsetMs?: number;
 }
+
+/** LastModifiedTime's resolution as the emulator reports it: whole seconds. */
+export const LAST_MODIFIED_RESOLUTION_MS = 1_000;
 
 type FaultStatus = 429 | 500 | 503;
 
@@ -167,17 +212,63 @@ export class ConnectEmulator extends LocalService {
   private readonly malformed = new Map<ConnectOperation, number>();
   private readonly refusedFields: ApiIdentityField[] = [];
   private echo: EchoStyle = 'off';
-  private readonly latencies = new Map<ConnectOperation, number>();
+  private readonly latencies = new Map<string, number>();
   private readonly hangs = new Map<ConnectOperation, number>();
   private readonly denied = new Set<ConnectOperation>();
   /** `<operation>/<user ID>` pairs answered with AccessDeniedException. */
   private readonly deniedUsers = new Set<string>();
   private readonly updateSemantics: 'replace' | 'merge';
+  private clockOffsetMs: number;
+  private readonly principals = new Map<string, Principal>();
+  /** Every call that changed (or tried to change) a user, in order, as CloudTrail records it. */
+  readonly trail: TrailEvent[] = [];
+  private readonly trailListeners: ((event: TrailEvent) => void)[] = [];
 
   constructor(options: ConnectEmulatorOptions = {}) {
     super();
     this.updateSemantics = options.updateSemantics ?? 'replace';
     this.echo = options.echoValues ?? 'off';
+    this.clockOffsetMs = options.clockOffsetMs ?? 0;
+  }
+
+  /** Connect's clock (epoch ms). */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** Sets how far Connect's clock is ahead of this machine's (negative: behind). */
+  setClockOffset(ms: number): void {
+    this.clockOffsetMs = ms;
+  }
+
+  /** Requests signed with `accessKeyId` are made by `principal`. */
+  assignPrincipal(accessKeyId: string, principal: Principal): void {
+    this.principals.set(accessKeyId, principal);
+  }
+
+  /** Calls `listener` with every trail event as it is recorded. */
+  onTrail(listener: (event: TrailEvent) => void): void {
+    this.trailListeners.push(listener);
+  }
+
+  private record(eventName: string, principal: Principal, requestParameters: Record<string, unknown>, extra: { responseElements?: Record<string, unknown>; errorCode?: string } = {}): void {
+    const event: TrailEvent = {
+      eventID: randomUUID(),
+      eventTime: new Date(Math.floor(this.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+      eventSource: 'connect.amazonaws.com',
+      eventName,
+      awsRegion: REGION,
+      userIdentity: {
+        type: principal.type,
+        arn: principal.arn,
+        accountId: ACCOUNT,
+        ...(principal.issuerArn ? { sessionContext: { sessionIssuer: { type: 'Role', arn: principal.issuerArn, accountId: ACCOUNT } } } : {}),
+      },
+      requestParameters,
+      ...extra,
+    };
+    this.trail.push(event);
+    for (const listener of this.trailListeners) listener(event);
   }
 
   /** The environment a handler needs to reach this emulator with dummy credentials. */
@@ -200,7 +291,7 @@ export class ConnectEmulator extends LocalService {
     return instance;
   }
 
-  addUser(instanceId: string, options: { id?: string; username: string; identityInfo?: IdentityRecord }): EmulatedUser {
+  addUser(instanceId: string, options: { id?: string; username: string; identityInfo?: IdentityRecord; by?: Principal }): EmulatedUser {
     const users = this.users.get(instanceId);
     if (!users) throw new Error(`no instance ${instanceId}`);
     const id = options.id ?? randomUUID();
@@ -209,9 +300,10 @@ export class ConnectEmulator extends LocalService {
       arn: `${this.instances.get(instanceId)!.arn}/agent/${id}`,
       username: options.username,
       identityInfo: nonEmpty(options.identityInfo ?? {}),
-      lastModifiedAt: Date.now(),
+      lastModifiedAt: this.now(),
     };
     users.set(id, user);
+    if (options.by) this.record('CreateUser', options.by, { InstanceId: instanceId, Username: options.username, IdentityInfo: user.identityInfo }, { responseElements: { UserId: id, UserArn: user.arn } });
     return structuredClone(user);
   }
 
@@ -267,9 +359,12 @@ export class ConnectEmulator extends LocalService {
     this.malformed.set(operation, (this.malformed.get(operation) ?? 0) + count);
   }
 
-  /** Waits this long before processing each request of an operation (0 removes it). */
-  setLatency(operation: ConnectOperation, ms: number): void {
-    this.latencies.set(operation, ms);
+  /**
+   * Waits this long before processing each request of an operation (0 removes it); with `accessKeyId`,
+   * only the requests that key signs (one caller's).
+   */
+  setLatency(operation: ConnectOperation, ms: number, options: { accessKeyId?: string } = {}): void {
+    this.latencies.set(options.accessKeyId ? `${operation}/${options.accessKeyId}` : operation, ms);
   }
 
   /** Never answers (nor processes) the next `count` requests of an operation. */
@@ -292,21 +387,25 @@ export class ConnectEmulator extends LocalService {
   }
 
   /**
-   * Changes some of a user's fields, as someone would in the Connect admin website (`''` empties one). Any
-   * edit moves the user's LastModifiedTime, also one of a field no declaration holds (`touch` changes none).
+   * Changes some of a user's fields, as someone would in the Connect admin website (`''` empties one), and
+   * records the call in the trail. Any edit moves the user's LastModifiedTime, also one of a field no
+   * declaration holds (`touchUser` changes none). `at` (Connect's clock) records the edit as made at that
+   * moment instead of now: an edit made in the same second as something else, say.
    */
-  editUser(instanceId: string, userId: string, fields: Partial<Record<keyof IdentityRecord, string>>): void {
+  editUser(instanceId: string, userId: string, fields: Partial<Record<keyof IdentityRecord, string>>, options: { by?: Principal; at?: number } = {}): void {
     const user = this.users.get(instanceId)?.get(userId);
     if (!user) throw new Error(`no user ${userId} in instance ${instanceId}`);
     user.identityInfo = nonEmpty({ ...user.identityInfo, ...fields });
-    user.lastModifiedAt = Date.now();
+    user.lastModifiedAt = options.at ?? this.now();
+    this.record('UpdateUserIdentityInfo', options.by ?? ADMIN_PRINCIPAL, { InstanceId: instanceId, UserId: userId, IdentityInfo: { ...user.identityInfo } });
   }
 
   /** Changes something of a user that is not its identity (its routing profile, say): only LastModifiedTime moves. */
-  touchUser(instanceId: string, userId: string): void {
+  touchUser(instanceId: string, userId: string, options: { by?: Principal } = {}): void {
     const user = this.users.get(instanceId)?.get(userId);
     if (!user) throw new Error(`no user ${userId} in instance ${instanceId}`);
-    user.lastModifiedAt = Date.now();
+    user.lastModifiedAt = this.now();
+    this.record('UpdateUserRoutingProfile', options.by ?? ADMIN_PRINCIPAL, { InstanceId: instanceId, UserId: userId, RoutingProfileId: randomUUID() });
   }
 
   /** Every user of an instance, as copies (test data: they hold identity values). */
@@ -315,8 +414,9 @@ export class ConnectEmulator extends LocalService {
   }
 
   /** Deletes a user, as someone would in the Connect admin website. */
-  removeUser(instanceId: string, userId: string): void {
+  removeUser(instanceId: string, userId: string, options: { by?: Principal } = {}): void {
     if (!this.users.get(instanceId)?.delete(userId)) throw new Error(`no user ${userId} in instance ${instanceId}`);
+    this.record('DeleteUser', options.by ?? ADMIN_PRINCIPAL, { InstanceId: instanceId, UserId: userId });
   }
 
   /** The requests of one operation. */
@@ -336,14 +436,15 @@ export class ConnectEmulator extends LocalService {
     } catch {
       body = raw;
     }
-    const record: RequestRecord = { operation: route?.operation ?? 'Unknown', method: request.method ?? '', path, body, receivedAt: Date.now() };
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1];
+    const record: RequestRecord = { operation: route?.operation ?? 'Unknown', method: request.method ?? '', path, body, receivedAt: Date.now(), accessKeyId };
     this.requests.push(record);
 
     const answer = (status: number, payload: unknown, errorType?: string, malform = false) => {
       record.status = status;
       record.errorType = errorType;
       record.answeredAt = Date.now();
-      const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() };
+      const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), date: new Date(this.now()).toUTCString() };
       if (errorType) headers['x-amzn-errortype'] = errorType;
       const body = JSON.stringify(payload ?? {});
       response.writeHead(status, headers).end(malform ? malformedBody(body) : body);
@@ -352,7 +453,7 @@ export class ConnectEmulator extends LocalService {
     if (!route) return answer(404, { Message: `no operation at ${request.method} ${path}` }, 'UnknownOperationException');
     const operation = route.operation;
 
-    const latency = this.latencies.get(operation) ?? 0;
+    const latency = this.latencies.get(`${operation}/${accessKeyId}`) ?? this.latencies.get(operation) ?? 0;
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const hangs = this.hangs.get(operation) ?? 0;
     if (hangs > 0) {
@@ -371,7 +472,7 @@ export class ConnectEmulator extends LocalService {
       if (fault) throw new ApiError(fault.status, fault.errorType, `injected ${fault.errorType ?? `HTTP ${fault.status}`}`);
       const throttling = this.buckets.get(operation);
       if (throttling?.bucket.take() === false) throw new ApiError(throttling.answer.status, throttling.answer.errorType, 'Rate exceeded');
-      const payload = this.perform(operation, route.labels, body, new URL(request.url ?? '/', 'http://localhost').searchParams);
+      const payload = this.perform(operation, route.labels, body, new URL(request.url ?? '/', 'http://localhost').searchParams, this.principalOf(request));
       const malformed = this.malformed.get(operation) ?? 0;
       if (malformed > 0) this.malformed.set(operation, malformed - 1);
       answer(200, payload, undefined, malformed > 0);
@@ -398,7 +499,13 @@ export class ConnectEmulator extends LocalService {
     return undefined;
   }
 
-  private perform(operation: ConnectOperation, labels: string[], body: unknown, query: URLSearchParams): unknown {
+  /** The principal whose access key signed a request (an unknown key: an IAM user of that key). */
+  private principalOf(request: http.IncomingMessage): Principal {
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? 'unknown';
+    return this.principals.get(accessKeyId) ?? { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNT}:user/${accessKeyId}` };
+  }
+
+  private perform(operation: ConnectOperation, labels: string[], body: unknown, query: URLSearchParams, caller: Principal): unknown {
     const input = (body ?? {}) as Record<string, any>;
     switch (operation) {
       case 'DescribeInstance': {
@@ -417,7 +524,7 @@ export class ConnectEmulator extends LocalService {
       case 'DescribeUser': {
         const user = this.findUser(labels[0], labels[1]);
         return {
-          User: { Id: user.id, Arn: user.arn, Username: user.username, IdentityInfo: user.identityInfo, LastModifiedTime: user.lastModifiedAt / 1000, LastModifiedRegion: REGION },
+          User: { Id: user.id, Arn: user.arn, Username: user.username, IdentityInfo: user.identityInfo, LastModifiedTime: reportedTime(user.lastModifiedAt), LastModifiedRegion: REGION },
         };
       }
       case 'UpdateUserIdentityInfo': {
@@ -426,6 +533,7 @@ export class ConnectEmulator extends LocalService {
         const violations = findApiViolations(input.IdentityInfo, instance.identityManagementType);
         const refused = this.refusedFields.shift();
         if (refused) violations.push({ field: refused, value: input.IdentityInfo?.[refused], rule: 'was refused' });
+        this.record('UpdateUserIdentityInfo', caller, { InstanceId: labels[0], UserId: labels[1], IdentityInfo: input.IdentityInfo }, violations.length > 0 ? { errorCode: 'InvalidParameterException' } : {});
         if (violations.length > 0) {
           const details = violations.map((violation) =>
             this.echo === 'off'
@@ -439,7 +547,7 @@ export class ConnectEmulator extends LocalService {
         const owned = FIELDS_OWNED_ELSEWHERE[instance.identityManagementType];
         const kept = Object.fromEntries(owned.map((field) => [field, user.identityInfo[field]]));
         user.identityInfo = nonEmpty({ ...written, ...kept });
-        user.lastModifiedAt = Date.now();
+        user.lastModifiedAt = this.now();
         return {};
       }
       case 'ListUsers': {
@@ -453,7 +561,7 @@ export class ConnectEmulator extends LocalService {
         if (!Number.isInteger(start) || start < 0) throw new ApiError(400, 'InvalidParameterException', 'NextToken is not valid');
         const end = start + maxResults;
         return {
-          UserSummaryList: all.slice(start, end).map((user) => ({ Id: user.id, Arn: user.arn, Username: user.username, LastModifiedTime: user.lastModifiedAt / 1000, LastModifiedRegion: REGION })),
+          UserSummaryList: all.slice(start, end).map((user) => ({ Id: user.id, Arn: user.arn, Username: user.username, LastModifiedTime: reportedTime(user.lastModifiedAt), LastModifiedRegion: REGION })),
           ...(end < all.length ? { NextToken: Buffer.from(String(end)).toString('base64url') } : {}),
         };
       }
@@ -496,6 +604,11 @@ export class ConnectEmulator extends LocalService {
     if (!user) throw new ApiError(404, 'ResourceNotFoundException', `User not found: ${userId}`);
     return user;
   }
+}
+
+/** A time as Connect's answers give it: epoch seconds, whole seconds rounded down. */
+function reportedTime(epochMs: number): number {
+  return Math.floor(epochMs / LAST_MODIFIED_RESOLUTION_MS) * (LAST_MODIFIED_RESOLUTION_MS / 1000);
 }
 
 function matches(user: EmulatedUser, condition: { FieldName?: string; Value?: string; ComparisonType?: string } | undefined): boolean {

@@ -12,10 +12,12 @@ import * as path from 'node:path';
 import { loadRoster, Roster } from '../../lib';
 import { bareInstanceId } from '../../lib/roster-declarations';
 import { IdentityRecord } from '../../lib/identity-rules';
+import { createHash, randomUUID } from 'node:crypto';
 import { CloudFormationDriver, handlerAssetFromAssembly, Invocation } from './cloudformation-driver';
 import { CloudFormationEmulator } from './cloudformation-emulator';
 import { ACCOUNT, CONNECT_DEFAULT_QUOTAS, CONNECT_OPERATIONS, ConnectEmulator, ConnectOperation, EmulatedUser, RateLimit, REGION, scaledQuotas } from './connect-emulator';
-import { AsyncInvokeSettings, LAMBDA_DEFAULT_ASYNC_SETTINGS, LambdaEmulator } from './lambda-emulator';
+import { DeployedRule, EventBridgeEmulator } from './event-bridge';
+import { AsyncInvocation, AsyncInvokeSettings, LAMBDA_DEFAULT_ASYNC_SETTINGS, LambdaEmulator } from './lambda-emulator';
 import { LedgerEmulator } from './ledger-emulator';
 import { findLeaks, Leak, secretsOfEvent } from './personal-data';
 import { S3Emulator } from './s3-emulator';
@@ -54,10 +56,15 @@ export interface RosterWorldOptions {
   readonly duplicates?: { readonly share: number; readonly delayMs: readonly [number, number] };
   /** The handler's Lambda timeout, before scaling. @default 900 s, the handler's */
   readonly lambdaTimeoutMs?: number;
+  /** How far Connect's clock is ahead of this machine's (negative: behind). @default 0 */
+  readonly connectClockOffsetMs?: number;
 }
 
+/** A template resource, as the world reads it. */
+type TemplateResources = Record<string, { Type: string; Properties?: Record<string, any> }>;
+
 export class RosterWorld {
-  readonly connect = new ConnectEmulator();
+  readonly connect: ConnectEmulator;
   readonly s3 = new S3Emulator();
   readonly cloudFormation = new CloudFormationEmulator();
   readonly ledger = new LedgerEmulator();
@@ -74,10 +81,18 @@ export class RosterWorld {
   /** Each function's asynchronous-invocation settings, as the first synthesized template gives them. */
   private readonly asyncSettings = new Map<string, AsyncInvokeSettings>();
   private readonly workDir = mkdtempSync(path.join(tmpdir(), 'connect-roster-e2e-'));
+  /** The first synthesized template's resources: the functions' environments and roles. */
+  private firstTemplate: TemplateResources = {};
   private versions = 0;
   private emulatorsStarted?: Promise<void>;
 
+  /** EventBridge, once `deliverCloudTrailEvents` started it. */
+  eventBridge?: EventBridgeEmulator;
+  /** Each role of the first synthesized template: its logical ID's ARN and its access key. */
+  private readonly roles = new Map<string, { arn: string; accessKeyId: string }>();
+
   constructor(private readonly options: RosterWorldOptions) {
+    this.connect = new ConnectEmulator({ clockOffsetMs: options.connectClockOffsetMs });
     this.stackName = options.stackName ?? 'RosterE2E';
     for (const value of Object.values(options.parameters ?? {})) this.secrets.add(value);
     this.lambda = new LambdaEmulator(
@@ -168,27 +183,156 @@ export class RosterWorld {
    * container of the check function, with the environment its template gives it (`correct` chooses
    * CORRECT_DRIFT), answering with its summary. Hand-overs run through the Lambda emulator.
    */
-  async checkDrift(options: { correct: boolean; payload?: Record<string, unknown> }): Promise<Invocation> {
-    let driver = this.checkDrivers.get(options.correct);
+  async checkDrift(options: { correct: boolean; payload?: Record<string, unknown>; crashAfterMs?: number }): Promise<Invocation> {
+    const driver = await this.checkDriver(options.correct);
+    return driver.invoke((options.payload ?? { action: 'check-drift' }) as never, { mode: 'isolated', timeoutMs: this.deployer.lambdaTimeoutMs, crashAfterMs: options.crashAfterMs });
+  }
+
+  /** The access key the drift check's function signs Connect requests with (its role's session). */
+  async checkAccessKeyId(correct: boolean): Promise<string> {
+    await this.checkDriver(correct);
+    const check = Object.entries(this.firstTemplate).find(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties?.Handler === 'index.checkDrift');
+    return this.roleOf(check![1].Properties!.Role['Fn::GetAtt'][0]).accessKeyId;
+  }
+
+  /** What the drift checks know now, from the ledger: each instance's fact and pass, by instance key. */
+  async checkKnowledge(): Promise<Record<string, { covered?: { asOf: number; exceptions: Record<string, unknown> }; pass?: Record<string, unknown> }>> {
+    const item = (await this.ledger.items()).find((each) => each.key === `check#${this.driver.stackId}`);
+    return item?.state.instances ?? {};
+  }
+
+  /**
+   * Starts a check as its schedule does: an asynchronous invocation through Lambda's queue (copies, retries,
+   * late delivery), with the payload the schedule's rule sends (`full` for the full re-read's rule).
+   * Resolves to the first run; `lambda.settled()` waits for the rest.
+   */
+  async scheduleCheck(options: { correct: boolean; full?: boolean; intervalSeconds?: number; scheduledAt?: Date; eventId?: string }): Promise<AsyncInvocation> {
+    await this.checkDriver(options.correct);
+    const payload = {
+      action: 'check-drift',
+      ...(options.full ? { full: true } : {}),
+      scheduledAt: (options.scheduledAt ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      eventId: options.eventId ?? randomUUID(),
+      intervalSeconds: options.intervalSeconds ?? 900 / this.options.timeScale,
+    };
+    return this.lambda.enqueue(this.checkFunctionName(options.correct), payload);
+  }
+
+  /**
+   * From now on, CloudTrail's record of every Connect call that changes a user reaches EventBridge `delayMs`
+   * later (AWS time, scaled), and the deployed template's rules send the matching ones to the drift check.
+   */
+  deliverCloudTrailEvents(options: { delayMs: readonly [number, number] }): EventBridgeEmulator {
+    const k = this.options.timeScale;
+    const bridge = new EventBridgeEmulator({
+      account: ACCOUNT,
+      delayMs: [options.delayMs[0] / k, options.delayMs[1] / k],
+      rules: () => this.deployedRules(),
+      invoke: (functionName, event) => void this.lambda.enqueue(functionName, event),
+    });
+    this.connect.onTrail((event) => bridge.put(event));
+    this.eventBridge = bridge;
+    return bridge;
+  }
+
+  /** The EventBridge rules with a pattern in the deployed template, targeting the drift check. */
+  private deployedRules(): DeployedRule[] {
+    const body = this.cloudFormation.templateBody;
+    if (!body) return [];
+    const resources = JSON.parse(body).Resources as TemplateResources;
+    const rules: DeployedRule[] = [];
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (resource.Type !== 'AWS::Events::Rule' || !resource.Properties?.EventPattern) continue;
+      const target = resource.Properties.Targets?.[0]?.Arn?.['Fn::GetAtt']?.[0];
+      const fn = resources[target];
+      if (fn?.Properties?.Handler !== 'index.checkDrift') continue;
+      const correct = fn.Properties.Environment?.Variables?.CORRECT_DRIFT === 'true';
+      if (!this.checkDrivers.has(correct)) continue;
+      rules.push({ logicalId, pattern: this.resolve(resource.Properties.EventPattern, resources) as Record<string, unknown>, functionName: this.checkFunctionName(correct) });
+    }
+    return rules;
+  }
+
+  /** A template value with the intrinsics the functions' environments and rules use resolved as the world deploys them. */
+  private resolve(value: unknown, resources: TemplateResources): unknown {
+    if (Array.isArray(value)) return value.map((each) => this.resolve(each, resources));
+    if (value === null || typeof value !== 'object') return value;
+    const node = value as Record<string, any>;
+    if (typeof node.Ref === 'string') {
+      if (node.Ref === 'AWS::StackId') return this.driver.stackId;
+      if (node.Ref === 'AWS::StackName') return this.stackName;
+      if (resources[node.Ref]?.Type === 'AWS::DynamoDB::Table') return this.ledger.environment().LEDGER_TABLE;
+      return undefined;
+    }
+    if (Array.isArray(node['Fn::GetAtt'])) {
+      const [logicalId, attribute] = node['Fn::GetAtt'];
+      return attribute === 'Arn' && resources[logicalId]?.Type === 'AWS::IAM::Role' ? this.roleOf(logicalId).arn : undefined;
+    }
+    if (Array.isArray(node['Fn::Join'])) {
+      const [delimiter, parts] = node['Fn::Join'];
+      return (parts as unknown[]).map((part) => String(this.resolve(part, resources))).join(delimiter);
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, each]) => [key, this.resolve(each, resources)]));
+  }
+
+  /** A role of the template, as the world deploys it: its ARN, and the access key its sessions sign with. */
+  private roleOf(logicalId: string): { arn: string; accessKeyId: string } {
+    let role = this.roles.get(logicalId);
+    if (!role) {
+      role = {
+        arn: `arn:aws:iam::${ACCOUNT}:role/${this.stackName}-${logicalId}`,
+        accessKeyId: `ASIA${createHash('sha256').update(logicalId).digest('hex').slice(0, 16).toUpperCase()}`,
+      };
+      this.roles.set(logicalId, role);
+    }
+    return role;
+  }
+
+  /** The access key of a function's role, which Connect (and its trail) knows as that role's session. */
+  private credentialsOf(resources: TemplateResources, functionLogicalId: string, functionName: string): Record<string, string> {
+    const roleId = resources[functionLogicalId]?.Properties?.Role?.['Fn::GetAtt']?.[0];
+    if (typeof roleId !== 'string') return {};
+    const role = this.roleOf(roleId);
+    this.connect.assignPrincipal(role.accessKeyId, {
+      type: 'AssumedRole',
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.arn.split('/').pop()}/${functionName}`,
+      issuerArn: role.arn,
+    });
+    return { AWS_ACCESS_KEY_ID: role.accessKeyId };
+  }
+
+  /** The driver of the stack's drift check function, started on first use, with the environment its template gives it. */
+  private async checkDriver(correct: boolean): Promise<CloudFormationDriver> {
+    let driver = this.checkDrivers.get(correct);
     if (!driver) {
+      const functionName = this.checkFunctionName(correct);
+      const template = this.firstTemplate;
+      const check = Object.entries(template).find(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties?.Handler === 'index.checkDrift');
+      const variables: Record<string, string> = {};
+      for (const [name, value] of Object.entries<unknown>(check?.[1].Properties?.Environment?.Variables ?? {})) {
+        const resolved = this.resolve(value, template);
+        if (typeof resolved === 'string') variables[name] = resolved;
+      }
       driver = new CloudFormationDriver({
         handlerPath: this.handlerPath,
         handlerExport: 'checkDrift',
-        functionName: this.checkFunctionName(options.correct),
+        functionName,
         stackName: this.stackName,
         cloudFormation: this.cloudFormation,
         ledger: this.ledger,
         environment: {
           ...this.environment(),
+          ...variables,
+          ...(check ? this.credentialsOf(template, check[0], functionName) : {}),
           STACK_ID: this.driver.stackId,
           STACK_NAME: this.stackName,
-          CORRECT_DRIFT: String(options.correct),
+          CORRECT_DRIFT: String(correct),
         },
       });
       await driver.start();
-      this.checkDrivers.set(options.correct, driver);
+      this.checkDrivers.set(correct, driver);
     }
-    return driver.invoke((options.payload ?? { action: 'check-drift' }) as never, { mode: 'isolated', timeoutMs: this.deployer.lambdaTimeoutMs });
+    return driver;
   }
 
   /**
@@ -243,6 +387,7 @@ export class RosterWorld {
   }
 
   async stop(): Promise<void> {
+    this.eventBridge?.stop();
     await this.lambda.settled();
     await this.driver?.stop();
     for (const driver of this.checkDrivers.values()) await driver.stop();
@@ -265,9 +410,10 @@ export class RosterWorld {
     const template = readFileSync(path.join(source.cloudAssemblyDir, `${source.stackName}.template.json`), 'utf8');
     const handler = handlerAssetFromAssembly(source.cloudAssemblyDir, source.stackName, template.includes('"Custom::ConnectUserRoster"') ? 'Custom::ConnectUserRoster' : 'Custom::ConnectUserIdentity');
     this.handlerPath = handler.entry;
+    this.firstTemplate = JSON.parse(template).Resources as TemplateResources;
     this.driver = new CloudFormationDriver({
       handlerPath: handler.entry,
-      environment: this.environment(),
+      environment: { ...this.environment(), ...this.credentialsOf(this.firstTemplate, handler.functionLogicalId, `${this.stackName}-ConnectUserIdentityHandler`) },
       stackName: this.stackName,
       cloudFormation: this.cloudFormation,
       ledger: this.ledger,
