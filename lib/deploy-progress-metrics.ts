@@ -13,7 +13,7 @@ export const DEPLOY_PROGRESS_METRICS = {
   namespace: DRIFT_METRICS.namespace,
   /** The `service` dimension. */
   service: 'RosterDeploy',
-  /** Users of the running deploy done so far (written, unchanged or failed), all stages so far counted: a gauge, Count. */
+  /** Users of the running deploy done so far (written, unchanged, failed or skipped), all stages so far counted: a gauge, Count. */
   usersDone: 'UsersDone',
   /** Users the running deploy goes through, all stages: a gauge, Count. */
   usersTotal: 'UsersTotal',
@@ -23,6 +23,8 @@ export const DEPLOY_PROGRESS_METRICS = {
   usersUnchanged: 'UsersUnchanged',
   /** Users that could not be applied, per interval: Count. */
   usersFailed: 'UsersFailed',
+  /** Users that Connect does not know, skipped by a roster that skips them, per interval: Count. */
+  usersSkipped: 'UsersSkipped',
   /** Connect requests answered with a throttle, per interval: Count. */
   throttledRequests: 'ThrottledRequests',
   /** Users done per second over the last interval: Count/Second. */
