@@ -230,6 +230,12 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[], s
     columns.set(index, column);
   });
 
+  // A header another tool writes (Connect's bulk-upload template, an identity provider's export): say which layout reads it.
+  const layout = KNOWN_LAYOUTS.find((candidate) => fitsLayout(header, candidate));
+  if (layout) {
+    problems.push({ file, row: 1, message: `is the header row of ${layout._source}, whose columns are not a roster's: load the file with layout ${layout.name}` });
+    return undefined;
+  }
   if (columns.size === 0) {
     // Without one known column, the first row is probably an agent, not a header: show none of it.
     problems.push({
@@ -348,13 +354,16 @@ function readLayoutHeader(file: string, header: readonly string[], layout: Roste
 
 /** What a header that is not the given layout's looks like instead: another known layout, or a roster of the API's names. */
 function otherLayoutHint(header: readonly string[], layout: RosterLayout): string {
-  const fits = (candidate: RosterLayout) =>
-    candidate._columns.filter((column) => column.required).every((column) => header.some((cell) => layoutFieldOf([column], cell) !== undefined));
-  const other = KNOWN_LAYOUTS.find((candidate) => candidate !== layout && fits(candidate));
+  const other = KNOWN_LAYOUTS.find((candidate) => candidate !== layout && fitsLayout(header, candidate));
   if (other) return `. Its header row is that of ${other._source}: load it with layout ${other.name}`;
   const own = header.filter((cell) => columnOf(cell) !== undefined);
   if (own.some((cell) => ['userid', 'username'].includes(normalizeHeader(cell))) && own.length >= 2) {
     return '. Its header row names the columns by the API\'s names (UserId or Username, FirstName, ...): load it without a layout';
   }
   return '';
+}
+
+/** Whether a header row has every column a layout needs. */
+function fitsLayout(header: readonly string[], layout: RosterLayout): boolean {
+  return layout._columns.filter((column) => column.required).every((column) => header.some((cell) => layoutFieldOf([column], cell) !== undefined));
 }
