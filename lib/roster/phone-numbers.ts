@@ -41,11 +41,11 @@ export function normalizeMobileNumber(written: string, defaultCountry?: string):
     return { problem: 'has an extension, which a mobile number in E.164 cannot hold: remove it, and keep the number alone' };
   }
   if (!parsed.isValid() || !E164.test(parsed.number)) {
-    const national = !/^\s*(\+|00)/.test(written);
+    const national = !/^\s*\+/.test(written);
     return {
       problem:
         'cannot be read as a phone number with certainty: it has too few or too many digits for its country, or is in a range no ' +
-        `operator uses${national && defaultCountry ? ` (it has no country code, so it was read as a number of ${defaultCountry}, the defaultCountry)` : ''}. ` +
+        `operator uses${national && defaultCountry ? ` (it has no "+", so it was read as a number of ${defaultCountry}, the defaultCountry)` : ''}. ` +
         'Check it, and write it with "+" and its country code (e.g. +1 206 555 0100)',
     };
   }
