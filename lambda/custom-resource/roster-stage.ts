@@ -245,7 +245,7 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
     const throttled = Object.values(pacer.stats()).reduce((sum, stats) => sum + stats.throttled, 0);
     watched.throttled(throttled - throttledSoFar);
     throttledSoFar = throttled;
-    if (outcome.kind === 'failed' && outcome.failure.kind === 'user-not-found' && stage.SkipUsersNotInConnect) {
+    if (outcome.kind === 'failed' && isSkipped(outcome.failure, stage.SkipUsersNotInConnect === true)) {
       // Someone the roster names who is not a Connect user (yet): counted, and named by ID or username hash only.
       progress.skipped = (progress.skipped ?? 0) + 1;
       watched.userDone('skipped');
@@ -463,6 +463,14 @@ function flattenStats(stats: Record<string, { sent: number; throttled: number }>
     if (counts.throttled) fields[`${operation}Throttled`] = counts.throttled;
   }
   return fields;
+}
+
+/**
+ * Whether a stage skips a failed user rather than failing for it: only a user Connect does not know (no
+ * user with its ID, or its Username, in the instance), and only when the roster asks to skip those.
+ */
+export function isSkipped(failure: UserFailure, skipUsersNotInConnect: boolean): boolean {
+  return skipUsersNotInConnect && failure.kind === 'user-not-found';
 }
 
 /** Byte budget of a stage's Reason: CloudFormation keeps 4 KiB of an answer, with its other fields. */

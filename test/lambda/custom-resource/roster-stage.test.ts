@@ -1,5 +1,5 @@
 import { changedDeclarations } from '../../../lambda/runtime/declarations';
-import { failureReason } from '../../../lambda/custom-resource/roster-stage';
+import { failureReason, isSkipped } from '../../../lambda/custom-resource/roster-stage';
 import { RosterDeclaration } from '../../../lib/roster-declarations';
 
 const INSTANCE = 'a1b2c3d4-5678-90ab-cdef-000000000001';
@@ -69,5 +69,16 @@ describe('failureReason', () => {
   test('says how many users not in Connect were skipped, when a stage that skips them fails for another reason', () => {
     const reason = failureReason([failure(1)], 1, 2_000, { skipped: 500 });
     expect(reason).toMatch(/^1 of 2000 users could not be applied; fix them and deploy again \(the others were applied, 500 not in Connect skipped\): user /);
+  });
+});
+
+describe('isSkipped', () => {
+  const failure = (kind?: 'user-not-found' | 'instance-not-found' | 'access-denied' | 'no-credentials') => ({ instanceId: INSTANCE, user: userId(1), field: 'UserId', problem: 'x', ...(kind ? { kind } : {}) });
+
+  test('skips only a user Connect does not know, and only for a roster that asks to', () => {
+    expect(isSkipped(failure('user-not-found'), true)).toBe(true);
+    expect(isSkipped(failure('user-not-found'), false)).toBe(false);
+    // Every other failure still fails the stage: a missing instance, a denied call, a value Connect refuses
+    for (const kind of ['instance-not-found', 'access-denied', 'no-credentials', undefined] as const) expect(isSkipped(failure(kind), true)).toBe(false);
   });
 });
