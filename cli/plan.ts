@@ -9,7 +9,7 @@
  */
 import { UserIdentityInfo } from '@aws-sdk/client-connect';
 import { UserFailed } from '../core/paced-calls';
-import { UserFailure, UserOutcome, UserSync } from '../core/user-sync';
+import { UserFailure, UserOutcome, UserSync, worthListingUsernames } from '../core/user-sync';
 import { IdentityField, parseInstanceReference } from '../lib/identity-rules';
 import { Roster, RosterEntry, RosterError } from '../lib/roster';
 import { declarationOf } from '../lib/roster/entry';
@@ -54,7 +54,14 @@ export async function runPlan(options: PlanOptions, streams: PlanStreams = { std
   if (options.showValues && !showValues) streams.stderr.write('Values are not shown: stdout is not a terminal (--show-values shows them on a terminal only).\n');
 
   const session = new ConnectSession(options.throttleTimeout);
-  const sync = new UserSync({ region, pacer: session.pacer, clock: session.clock, signal: session.signal, client: (each) => session.client(each) });
+  const sync = new UserSync({
+    region,
+    pacer: session.pacer,
+    clock: session.clock,
+    signal: session.signal,
+    client: (each) => session.client(each),
+    listUsernamesOf: worthListingUsernames(declarations),
+  });
   const outcomes: UserOutcome[] = [];
   const held: (UserIdentityInfo | undefined)[] = [];
   streams.stderr.write(`Comparing ${formatCount(declarations.length)} users of ${options.roster} with Amazon Connect${region ? ` (${region} for instance IDs)` : ''}\n`);

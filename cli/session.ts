@@ -138,7 +138,7 @@ export interface RunContext {
 /** The actions each command calls, for a policy that lets it run. */
 export const ACTIONS_NEEDED: Readonly<Record<RunContext['command'], readonly string[]>> = {
   export: ['connect:DescribeInstance', 'connect:ListUsers', 'connect:DescribeUser'],
-  plan: ['connect:DescribeInstance', 'connect:DescribeUser', 'connect:SearchUsers (for users named by Username)'],
+  plan: ['connect:DescribeInstance', 'connect:DescribeUser', 'connect:SearchUsers and connect:ListUsers (for users named by Username)'],
 };
 
 /**

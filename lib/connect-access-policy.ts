@@ -151,7 +151,8 @@ export function connectStatements(users: readonly ManagedUser[], scope: PolicySc
     statements.push({
       Sid: 'FindUsersByUsername',
       Effect: 'Allow',
-      Action: 'connect:SearchUsers',
+      // SearchUsers for a few users, ListUsers (on the instance) for many: see core/user-sync.ts.
+      Action: ['connect:ListUsers', 'connect:SearchUsers'],
       Resource: unique(searched.flatMap((user) => [instanceArn(user, instanceOf(user)), userArn(user, instanceOf(user), '*')])),
     });
   }

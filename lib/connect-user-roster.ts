@@ -8,7 +8,7 @@
  * by the handler. Entries holding a value only known at deploy time (a token or a dynamic reference,
  * which only CloudFormation can resolve) are declared one `ConnectUserIdentity` each, as before.
  */
-import { CustomResource, Duration, Stack, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, Stack, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { userArn as userArnOf } from './connect-access-policy';
 import { ConnectUserIdentity, findPropProblems, isDeployTimeValue } from './connect-user-identity';
@@ -69,6 +69,16 @@ export interface ConnectUserRosterProps {
    * if any, fail the synth, one validation error each.
    */
   readonly roster: Roster;
+  /**
+   * Whether an entry whose user Connect does not know at deploy time (no user with that UserId, or
+   * with that Username, in its instance) is skipped rather than failing the deploy: for exports of a
+   * whole department or group, where some people are not (yet) Connect users. Skipped users are counted
+   * in the stage's answer and log (by user ID or username hash only), and are not checked for drift.
+   * Every other failure still fails the stage. Entries declared one resource each (a value only known at
+   * deploy time) are not concerned.
+   * @default false - a user Connect does not know fails the stage, which names it
+   */
+  readonly skipUsersNotInConnect?: boolean;
 }
 
 
@@ -103,11 +113,17 @@ export class ConnectUserRoster extends Construct {
   public readonly stageCount: number;
 
   private readonly arns = new Map<string, string>();
+  private readonly skipUsersNotInConnect: boolean;
 
   constructor(scope: Construct, id: string, props: ConnectUserRosterProps) {
     super(scope, id);
     this.entries = [...props.roster.entries];
+    this.skipUsersNotInConnect = props.skipUsersNotInConnect === true;
     const provider = ConnectUserIdentityProvider.of(this);
+    const skippedRows = props.roster.skippedRows ?? 0;
+    if (skippedRows > 0) {
+      Annotations.of(this).addInfo(`${skippedRows} row${skippedRows === 1 ? '' : 's'} of the roster declare${skippedRows === 1 ? 's' : ''} nothing in the columns its layout reads, and ${skippedRows === 1 ? 'is' : 'are'} skipped`);
+    }
     const stack = Stack.of(this);
 
     const byUser = new Map<string, RosterEntry>();
@@ -198,7 +214,7 @@ export class ConnectUserRoster extends Construct {
   /**
    * A metric of the stack's roster deploys, which the stages publish once a minute while they work
    * (the stack's rosters together: their stages take turns). Summed over `period` (5 minutes unless told).
-   * @param metricName one of `UsersDone`, `UsersTotal`, `UsersWritten`, `UsersUnchanged`, `UsersFailed`, `ThrottledRequests`, `UsersPerSecond`
+   * @param metricName one of `UsersDone`, `UsersTotal`, `UsersWritten`, `UsersUnchanged`, `UsersFailed`, `UsersSkipped`, `ThrottledRequests`, `UsersPerSecond`
    */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
@@ -235,6 +251,11 @@ export class ConnectUserRoster extends Construct {
     return this.metric(DEPLOY_PROGRESS_METRICS.usersFailed, props);
   }
 
+  /** Users that Connect does not know, skipped because the roster skips them (`skipUsersNotInConnect`). */
+  public metricUsersSkipped(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(DEPLOY_PROGRESS_METRICS.usersSkipped, props);
+  }
+
   /** Connect requests answered with a throttle: the pacer then slows down. */
   public metricThrottledRequests(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(DEPLOY_PROGRESS_METRICS.throttledRequests, props);
@@ -264,7 +285,11 @@ export class ConnectUserRoster extends Construct {
     for (const declaration of declarations) {
       (users[bareInstanceId(declaration.InstanceId)] ??= {})[userKey(declaration)] = fingerprint(declaration);
     }
-    const properties: Omit<RosterStageResourceProperties, 'ServiceTimeout'> = { Declarations: file.location, Users: users };
+    const properties: Omit<RosterStageResourceProperties, 'ServiceTimeout'> = {
+      Declarations: file.location,
+      Users: users,
+      ...(this.skipUsersNotInConnect ? { SkipUsersNotInConnect: 'true' as const } : {}),
+    };
     const resource = new CustomResource(stage, 'Resource', {
       serviceToken: provider.function.functionArn,
       resourceType: ROSTER_STAGE_RESOURCE_TYPE,

@@ -14,7 +14,7 @@ export const DEPLOY_PROGRESS_METRICS = {
   namespace: DRIFT_METRICS.namespace,
   /** The `service` dimension. */
   service: 'RosterDeploy',
-  /** Users of the stage being deployed done so far (written, unchanged or failed): a gauge, Count. */
+  /** Users of the stage being deployed done so far (written, unchanged, failed or skipped): a gauge, Count. */
   usersDone: 'UsersDone',
   /** Users the stage being deployed goes through (on an update, those whose declaration changed): a gauge, Count. */
   usersTotal: 'UsersTotal',
@@ -24,6 +24,8 @@ export const DEPLOY_PROGRESS_METRICS = {
   usersUnchanged: 'UsersUnchanged',
   /** Users that could not be applied, per interval: Count. */
   usersFailed: 'UsersFailed',
+  /** Users that Connect does not know, skipped by a roster that skips them, per interval: Count. */
+  usersSkipped: 'UsersSkipped',
   /** Connect requests answered with a throttle, per interval: Count. */
   throttledRequests: 'ThrottledRequests',
   /** Users done per second over the last interval: Count/Second. */

@@ -12,6 +12,8 @@ export const DRIFT_METRICS = {
   corrected: 'UsersCorrected',
   failed: 'UsersFailed',
   notChecked: 'UsersNotChecked',
+  /** Users Connect does not know, of a roster that skips them (`skipUsersNotInConnect`). */
+  notInConnect: 'UsersNotInConnect',
   /** Seconds between Connect's present and the oldest moment up to which every edit has been seen. */
   coverageLag: 'CoverageLagSeconds',
 } as const;

@@ -48,6 +48,18 @@ export interface RosterStageResourceProperties {
   readonly Users: Record<string, Record<string, string>>;
   /** How long CloudFormation waits for the answer, in seconds (a string, as CloudFormation sends it). */
   readonly ServiceTimeout?: string;
+  /**
+   * `'true'` when users that Connect does not know are skipped and counted rather than failing the stage
+   * (`skipUsersNotInConnect`); absent otherwise, so that a roster without the option keeps its template.
+   * The drift check does not check skipped users either.
+   */
+  readonly SkipUsersNotInConnect?: 'true';
+}
+
+/** Whether a stage's properties (as CloudFormation sends them: strings) ask to skip users that Connect does not know. */
+export function skipsUsersNotInConnect(properties: Partial<RosterStageResourceProperties> | undefined): boolean {
+  const value = (properties as { SkipUsersNotInConnect?: unknown } | undefined)?.SkipUsersNotInConnect;
+  return value === 'true' || value === true;
 }
 
 /**

@@ -21,11 +21,11 @@ import { randomUUID } from 'node:crypto';
 import { connectClient } from '../../core/connect-clients';
 import { errorCode, DeclarationError } from '../../core/failure-reasons';
 import { log } from '../../core/log';
-import { UserFailure, UserSync } from '../../core/user-sync';
+import { UserFailure, UserSync, worthListingUsernames } from '../../core/user-sync';
 import { Pacer, PacerState, systemClock } from '../../core/pacer';
 import { hasInstanceIdShape, isUserId } from '../../lib/identity-rules';
 import { DEPLOY_PROGRESS_INTERVAL_MS } from '../../lib/deploy-progress-metrics';
-import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageResourceProperties, userKey } from '../../lib/roster-declarations';
+import { bareInstanceId, DeclarationLocation, RosterDeclaration, RosterStageResourceProperties, skipsUsersNotInConnect, userKey } from '../../lib/roster-declarations';
 import { sendAnswer } from '../runtime/cloudformation-response';
 import { changedDeclarations, readDeclarationFile } from '../runtime/declarations';
 import { DeployProgress } from '../runtime/deploy-progress';
@@ -75,6 +75,8 @@ interface StageEvent {
   readonly OldDeclarations?: DeclarationLocation;
   /** Seconds. */
   readonly ServiceTimeout: number;
+  /** Whether users that Connect does not know are skipped and counted rather than failed. */
+  readonly SkipUsersNotInConnect?: boolean;
 }
 
 /** The state of a stage's work, carried from invocation to invocation in the ledger. */
@@ -84,6 +86,10 @@ interface StageProgress {
   failureCount: number;
   written: number;
   unchanged: number;
+  /** Users Connect does not know, skipped (with `SkipUsersNotInConnect`); absent in work recorded before it. */
+  skipped?: number;
+  /** Of `failureCount`, the users Connect does not know; absent in work recorded before it. */
+  notFoundCount?: number;
   /** Invocations that worked on the stage so far. */
   invocations: number;
   /** Whether the declaration file's invalid declarations were counted (by the first invocation). */
@@ -221,6 +227,8 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
     signal: controller.signal,
     client: connectClient,
     freshReadMs: times.freshMs,
+    // Many users named by Username (a bulk-upload template, an identity provider's export): found in one listing.
+    listUsernamesOf: worthListingUsernames(work),
   });
   // Just before each write, once its slot has come: is the stage still this invocation's work, for the
   // request CloudFormation waits for?
@@ -237,10 +245,18 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
     const throttled = Object.values(pacer.stats()).reduce((sum, stats) => sum + stats.throttled, 0);
     watched.throttled(throttled - throttledSoFar);
     throttledSoFar = throttled;
+    if (outcome.kind === 'failed' && isSkipped(outcome.failure, stage.SkipUsersNotInConnect === true)) {
+      // Someone the roster names who is not a Connect user (yet): counted, and named by ID or username hash only.
+      progress.skipped = (progress.skipped ?? 0) + 1;
+      watched.userDone('skipped');
+      log('info', 'user not in Connect: skipped', { ...base, instanceId: outcome.failure.instanceId, user: outcome.failure.user });
+      return;
+    }
     watched.userDone(outcome.kind === 'written' ? 'written' : outcome.kind === 'failed' ? 'failed' : 'unchanged');
     if (outcome.kind === 'written') progress.written++;
     else if (outcome.kind === 'failed') {
       progress.failureCount++;
+      if (outcome.failure.kind === 'user-not-found') progress.notFoundCount = (progress.notFoundCount ?? 0) + 1;
       if (progress.failures.length < MAX_CARRIED_FAILURES) progress.failures.push(outcome.failure);
       log('warn', 'user not applied', { ...base, instanceId: outcome.failure.instanceId, user: outcome.failure.user, field: outcome.failure.field, problem: outcome.failure.problem });
     } else progress.unchanged++;
@@ -250,7 +266,8 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
   watched.stop();
 
   const remainingUsers = work.length - countDone(progress.done);
-  const summary = { ...base, invocation: progress.invocations, usersToApply: work.length, remaining: remainingUsers, written: progress.written, unchanged: progress.unchanged, failed: progress.failureCount, ...flattenStats(pacer.stats()), durationMs: Date.now() - window.startedAt };
+  const skipped = progress.skipped ?? 0;
+  const summary = { ...base, invocation: progress.invocations, usersToApply: work.length, remaining: remainingUsers, written: progress.written, unchanged: progress.unchanged, failed: progress.failureCount, skipped, ...flattenStats(pacer.stats()), durationMs: Date.now() - window.startedAt };
   if (held.lost) {
     log('warn', 'stage work is no longer this invocation\'s: stopped, nothing answered', { ...summary, why: held.lost });
     return;
@@ -259,8 +276,8 @@ export async function handleRosterStage(payload: CloudFormationCustomResourceEve
     log(progress.failureCount > 0 ? 'warn' : 'info', 'stage done', summary);
     const outcome: Outcome =
       progress.failureCount > 0
-        ? failed(stage, failureReason(progress.failures, progress.failureCount, work.length))
-        : { Status: 'SUCCESS', PhysicalResourceId: physicalIdOf(stage), Data: { Users: String(work.length), Written: String(progress.written) } };
+        ? failed(stage, failureReason(progress.failures, progress.failureCount, work.length, { skipped, notFound: progress.notFoundCount ?? 0 }))
+        : { Status: 'SUCCESS', PhysicalResourceId: physicalIdOf(stage), Data: { Users: String(work.length), Written: String(progress.written), Skipped: String(skipped) } };
     return finish(held, outcome, responseUrl, window.endsAt, save());
   }
 
@@ -358,6 +375,7 @@ function stageEventOf(event: CloudFormationCustomResourceEvent): StageEvent {
     ...(isLocation(properties?.Declarations) ? { Declarations: properties!.Declarations } : {}),
     ...(isLocation(old?.Declarations) ? { OldDeclarations: old!.Declarations } : {}),
     ServiceTimeout: serviceTimeoutOf(properties),
+    ...(skipsUsersNotInConnect(properties) ? { SkipUsersNotInConnect: true } : {}),
   };
 }
 
@@ -433,24 +451,53 @@ function flattenStats(stats: Record<string, { sent: number; throttled: number }>
   return fields;
 }
 
+/**
+ * Whether a stage skips a failed user rather than failing for it: only a user Connect does not know (no
+ * user with its ID, or its Username, in the instance), and only when the roster asks to skip those.
+ */
+export function isSkipped(failure: UserFailure, skipUsersNotInConnect: boolean): boolean {
+  return skipUsersNotInConnect && failure.kind === 'user-not-found';
+}
+
 /** Byte budget of a stage's Reason: CloudFormation keeps 4 KiB of an answer, with its other fields. */
 const REASON_BYTES = 3_000;
+/** Users not found in Connect that a Reason names; the others are counted. */
+const NOT_FOUND_LISTED = 15;
 
 /**
  * The Reason of a stage with failed users: how many, then each user by instance, ID and field, as many
- * as fit, then how many more (the handler's log lists every one).
+ * as fit, then how many more (the handler's log lists every one). Users that Connect does not know are
+ * told apart, after the others: the first {@link NOT_FOUND_LISTED} by instance and ID, then their count,
+ * and how to skip such users when the roster names people who are not agents.
  */
-export function failureReason(failures: readonly UserFailure[], failureCount: number, total: number): string {
-  const head = `${failureCount} of ${total} users could not be applied; fix them and deploy again (the others were applied): `;
+export function failureReason(failures: readonly UserFailure[], failureCount: number, total: number, counts: { readonly skipped?: number; readonly notFound?: number } = {}): string {
+  const notFound = failures.filter((failure) => failure.kind === 'user-not-found');
+  const others = failures.filter((failure) => failure.kind !== 'user-not-found');
+  const notFoundCount = Math.max(counts.notFound ?? 0, notFound.length);
+  const skipped = counts.skipped ?? 0;
+  const notFoundPart = notFoundCount > 0 ? notFoundReason(notFound, notFoundCount) : '';
+  const head = `${failureCount} of ${total} users could not be applied; fix them and deploy again (the others were applied${skipped > 0 ? `, ${skipped} not in Connect skipped` : ''}): `;
+  const othersCount = failureCount - notFoundCount;
   let reason = head;
   let listed = 0;
-  for (const failure of failures) {
+  for (const failure of others) {
     const item = `${listed > 0 ? '; ' : ''}user ${failure.user} in instance ${failure.instanceId}: ${failure.field}: ${failure.problem}`;
-    const tail = ` ... and ${failureCount - listed - 1} more (the handler's log lists each)`;
-    if (Buffer.byteLength(reason + item + tail) > REASON_BYTES) break;
+    const tail = ` ... and ${othersCount - listed - 1} more (the handler's log lists each)`;
+    if (Buffer.byteLength(reason + item + tail + notFoundPart) > REASON_BYTES) break;
     reason += item;
     listed++;
   }
-  if (listed < failureCount) reason += `${listed > 0 ? ' ... and' : ''} ${failureCount - listed} more (the handler's log lists each)`;
+  if (listed < othersCount) reason += `${listed > 0 ? ' ... and' : ''} ${othersCount - listed} more (the handler's log lists each)`;
+  if (notFoundPart) reason += `${listed > 0 || listed < othersCount ? '. ' : ''}${notFoundPart}`;
   return reason;
+}
+
+/** The part of a Reason about users that Connect does not know. */
+function notFoundReason(notFound: readonly UserFailure[], count: number): string {
+  const named = notFound.slice(0, NOT_FOUND_LISTED).map((failure) => `user ${failure.user} in instance ${failure.instanceId}`);
+  const more = count > named.length ? ` ... and ${count - named.length} more (the handler's log lists each)` : '';
+  return (
+    `${count} ${count === 1 ? 'is' : 'are'} not in Connect (no such user in the instance): ${named.join('; ')}${more}. ` +
+    'If the roster names people who are not Connect users, set skipUsersNotInConnect to skip them'
+  );
 }

@@ -8,7 +8,7 @@
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { containsDynamicReference, hasInstanceIdShape, isUserId, parseInstanceReference } from '../../lib/identity-rules';
 import { RESOURCE_TYPE } from '../../lib/resource-properties';
-import { bareInstanceId, compareDeclarations, DeclarationLocation, fingerprint, ROSTER_STAGE_RESOURCE_TYPE, RosterDeclaration } from '../../lib/roster-declarations';
+import { bareInstanceId, compareDeclarations, DeclarationLocation, fingerprint, ROSTER_STAGE_RESOURCE_TYPE, RosterDeclaration, skipsUsersNotInConnect } from '../../lib/roster-declarations';
 import { DeclarationError } from '../../core/failure-reasons';
 import { DeclarationFile, declarationId, readDeclarationFile, sameDeclaration } from '../runtime/declarations';
 import { cloudFormationClient } from '../runtime/stack-state';
@@ -18,6 +18,8 @@ export interface DeclaredUser {
   readonly declaration: RosterDeclaration;
   /** The logical ID of its resource. */
   readonly resource: string;
+  /** Its roster skips it while Connect does not know it (`skipUsersNotInConnect`): then it is no failure. */
+  readonly skippedWhileNotInConnect?: boolean;
 }
 
 /** A declaration that cannot be checked as it is, with the fields at fault (no value). */
@@ -97,9 +99,10 @@ export async function deployedDeclaration(stackId: string, defaultRegion: string
       if (typeof bucket !== 'string' || typeof location?.Key !== 'string') throw new DeclarationError(`${logicalId}: its declaration file cannot be located`);
       const file = await cachedDeclarationFile({ Bucket: bucket, Key: location.Key }, region || defaultRegion);
       const bad = new Map(file.invalid.map((entry) => [entry.index, entry.problems]));
+      const skipping = skipsUsersNotInConnect(properties);
       file.declarations.forEach((declaration, index) => {
         const problems = bad.get(index);
-        if (!problems) users.push({ declaration, resource: logicalId });
+        if (!problems) users.push({ declaration, resource: logicalId, ...(skipping ? { skippedWhileNotInConnect: true } : {}) });
         else invalid.push({ resource: logicalId, ...nameOf(declaration), fields: [...new Set(problems.map((problem) => problem.field))].join(', ') });
       });
       versions[logicalId] = location.Key;

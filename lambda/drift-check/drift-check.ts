@@ -31,7 +31,7 @@ import { boundedHints, countDone, handOver, invocationTimings, invocationWindow,
 import { stackState } from '../runtime/stack-state';
 import { CheckClaim, CheckCounts, checkKey, CheckRecord, CheckRequest, CheckStatus, claimHandOver, claimRequest, emptyCounts, HeldCheck, oldestCovered } from './check-work';
 import { exceptionCount, Finding, fromRanges, InstanceKnowledge, MAX_EXCEPTIONS, passFor, toRanges, WorkingPass } from './coverage';
-import { DeclaredInstance, deployedDeclaration, DeployedDeclaration, unchangedSince } from './deployed-declarations';
+import { DeclaredInstance, DeclaredUser, deployedDeclaration, DeployedDeclaration, unchangedSince } from './deployed-declarations';
 import { checkEditedUser, isEditEvent } from './edit-check';
 import { isAtRest, StackChanged, StackWatch } from './stack-watch';
 
@@ -357,13 +357,13 @@ class CheckRun {
       const why = error instanceof UserFailed ? `${error.field}: ${error.problem}` : `unexpected ${errorCode(error)}`;
       log('warn', "could not list the instance's users: reading each declared user", { ...this.base, instanceId: instance.instanceId, problem: why });
       this.unlisted.add(key);
-      return instance.users.map((user, index) => this.readItem(key, index, user.declaration, undefined));
+      return instance.users.map((user, index) => this.readItem(key, index, user, undefined));
     }
     // Without Connect's clock in its answer, the newest change listed is a moment the listing came after.
     const startedAt = listedAt ?? newest;
     if (startedAt === undefined) {
       this.unlisted.add(key);
-      return instance.users.map((user, index) => this.readItem(key, index, user.declaration, undefined));
+      return instance.users.map((user, index) => this.readItem(key, index, user, undefined));
     }
     const same = await unchangedSince(instance, known?.covered?.versions, declared.stageFiles, instance.region);
     const pass = new WorkingPass(passFor(known, instance.versions, this.check.full, startedAt), instance.users.length);
@@ -380,9 +380,20 @@ class CheckRun {
         userId = named.length === 1 ? named[0] : undefined;
       }
       const listed = userId === undefined ? undefined : { userId, lastModifiedAt: byId.get(userId) };
+      const absent = declaration.UserId !== undefined ? userId === undefined : !byUsername.has(declaration.Username ?? '');
+      if (absent && user.skippedWhileNotInConnect) {
+        // Its roster skips people Connect does not know (yet): the complete listing says it is one, with no read.
+        // Once created, it is listed with a modification time after this pass began, and read then. (Without
+        // a listing, every user is read, and one not found is a failure: the check could not tell why.)
+        if (seen.has(index)) return;
+        seen.add(index);
+        this.notInConnect(this.whoOf(declaration, undefined));
+        pass.decided(index, undefined, { kind: 'matches' }, room > 0);
+        return;
+      }
       const decision = pass.decide({ sameAsCovered: same[index], listed }, index, known?.covered, this.settings.correct);
       if (decision.kind === 'read') {
-        items.push(this.readItem(key, index, declaration, userId));
+        items.push(this.readItem(key, index, user, userId));
         return;
       }
       if (seen.has(index)) return;
@@ -408,10 +419,18 @@ class CheckRun {
     return seen;
   }
 
-  private readItem(instanceKey: string, index: number, declaration: RosterDeclaration, userId: string | undefined): ReadItem {
+  private readItem(instanceKey: string, index: number, user: DeclaredUser, userId: string | undefined): ReadItem {
+    const declaration = user.declaration;
     // A user declared by username and found in the listing is read by its ID: no search needed.
     const applied: RosterDeclaration = userId !== undefined && declaration.UserId === undefined ? { InstanceId: declaration.InstanceId, UserId: userId, IdentityInfo: declaration.IdentityInfo } : declaration;
     return { instanceKey, index, declaration: applied, userId, who: this.whoOf(declaration, userId) };
+  }
+
+  /** Counts a user Connect does not know, of a roster that skips those: checked, and no failure. */
+  private notInConnect(who: ReadItem['who']): void {
+    this.counts.checked++;
+    this.counts.notInConnect = (this.counts.notInConnect ?? 0) + 1;
+    log('info', 'user not in Connect: skipped, as its roster asks', { ...this.base, ...who });
   }
 
   private whoOf(declaration: RosterDeclaration, userId: string | undefined): ReadItem['who'] {
@@ -523,6 +542,7 @@ function publishMetrics(counts: CheckCounts, before: CheckCounts, coverageLagSec
   add(DRIFT_METRICS.corrected, counts.corrected - before.corrected);
   add(DRIFT_METRICS.failed, counts.failed - before.failed);
   add(DRIFT_METRICS.notChecked, counts.notChecked - before.notChecked);
+  add(DRIFT_METRICS.notInConnect, (counts.notInConnect ?? 0) - (before.notInConnect ?? 0));
   if (coverageLagSeconds !== undefined) metrics.addMetric(DRIFT_METRICS.coverageLag, MetricUnit.Seconds, Math.round(coverageLagSeconds));
   metrics.publishStoredMetrics();
 }

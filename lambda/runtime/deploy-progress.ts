@@ -13,7 +13,7 @@ import { DEPLOY_PROGRESS_INTERVAL_MS, DEPLOY_PROGRESS_METRICS } from '../../lib/
 import { log } from '../../core/log';
 
 /** What became of one user of a stage. */
-export type UserOutcome = 'written' | 'unchanged' | 'failed';
+export type UserOutcome = 'written' | 'unchanged' | 'failed' | 'skipped';
 
 /** Where a stage's progress starts, and how it is published. */
 export interface DeployProgressOptions {
@@ -36,10 +36,12 @@ interface IntervalCounts {
   written: number;
   unchanged: number;
   failed: number;
+  /** Users Connect does not know, skipped by a stage that skips them. */
+  skipped: number;
   throttled: number;
 }
 
-const NOTHING: IntervalCounts = { written: 0, unchanged: 0, failed: 0, throttled: 0 };
+const NOTHING: IntervalCounts = { written: 0, unchanged: 0, failed: 0, skipped: 0, throttled: 0 };
 
 /** Publishes a stage's progress once per interval while started, and once more when stopped. */
 export class DeployProgress {
@@ -97,7 +99,7 @@ export class DeployProgress {
     const now = this.now();
     const counts = this.interval;
     const seconds = (now - this.intervalStartedAt) / 1000;
-    const doneInInterval = counts.written + counts.unchanged + counts.failed;
+    const doneInInterval = counts.written + counts.unchanged + counts.failed + counts.skipped;
     const usersPerSecond = seconds > 0 ? Math.round((doneInInterval / seconds) * 100) / 100 : 0;
     this.interval = { ...NOTHING };
     this.intervalStartedAt = now;
@@ -108,6 +110,7 @@ export class DeployProgress {
     this.metrics.addMetric(names.usersWritten, MetricUnit.Count, counts.written);
     this.metrics.addMetric(names.usersUnchanged, MetricUnit.Count, counts.unchanged);
     this.metrics.addMetric(names.usersFailed, MetricUnit.Count, counts.failed);
+    this.metrics.addMetric(names.usersSkipped, MetricUnit.Count, counts.skipped);
     this.metrics.addMetric(names.throttledRequests, MetricUnit.Count, counts.throttled);
     this.metrics.addMetric(names.usersPerSecond, MetricUnit.CountPerSecond, usersPerSecond);
     this.metrics.publishStoredMetrics();
@@ -119,6 +122,7 @@ export class DeployProgress {
       written: counts.written,
       unchanged: counts.unchanged,
       failed: counts.failed,
+      skipped: counts.skipped,
       throttled: counts.throttled,
       usersPerSecond,
     });

@@ -10,7 +10,16 @@ import { RosterEntry, userKeyOf } from './entry';
 import { RosterFormat } from './files';
 import { closest, describeType, RosterProblem } from './problems';
 import { BareNullWord, RecordSource, RosterRecord, SKELETON_HINT, TextPosition } from './records';
+import { normalizeMobileNumber } from './phone-numbers';
 import { findValueMistakes, ValueField } from './value-mistakes';
+
+/** What a record is checked with, from the options the roster is read with (options.ts). */
+export interface RecordContext {
+  /** The instance of a record that names none. */
+  readonly instanceId?: string;
+  /** Set when each Mobile is read as a formatted number and declared in E.164. */
+  readonly formattedNumbers?: { readonly defaultCountry?: string };
+}
 
 /** The top-level keys of an entry: the CLI skeleton's three, and `Username` in place of `UserId`. */
 export const ENTRY_KEYS = ['IdentityInfo', 'UserId', 'Username', 'InstanceId'] as const;
@@ -29,7 +38,7 @@ export interface CheckedRecord {
 }
 
 /** Checks one record: its keys and types, the mistakes in its values, and the construct's rules. */
-export function checkRecord(record: RosterRecord): CheckedRecord {
+export function checkRecord(record: RosterRecord, context: RecordContext = {}): CheckedRecord {
   const { source } = record;
   const raw = record.value instanceof BareNullWord ? null : record.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -52,16 +61,23 @@ export function checkRecord(record: RosterRecord): CheckedRecord {
       value instanceof BareNullWord
         ? [NULL_WORD_MESSAGE]
         : typeof value === 'string'
-          ? findValueMistakes(name, value, source.format)
+          ? findValueMistakes(name, value, source.format, name === 'Mobile' && context.formattedNumbers !== undefined)
           : [`must be a string, not ${describeType(value)}${source.format === 'json' ? '; write it in double quotes' : ''}`];
     if (problems.length === 0) return value as string;
     reported.add(field);
     local.push(...problems.map((message) => ({ field, message })));
     return undefined;
   };
-  const instanceId = text('InstanceId', 'InstanceId', object.InstanceId);
+  // A record without an instance of its own belongs to the option's; one whose value was refused does not.
+  const instanceId = text('InstanceId', 'InstanceId', object.InstanceId) ?? (reported.has('InstanceId') ? undefined : context.instanceId);
   const userId = text('UserId', 'UserId', object.UserId);
   const username = text('Username', 'Username', object.Username);
+  if (source.layout !== undefined && userId === undefined && username === undefined && !reported.has('UserId') && !reported.has('Username')) {
+    // A layout's row with values but no user: name the layout's user column, not the API's rule.
+    const field = source.columns?.has('Username') ? 'Username' : 'UserId';
+    reported.add('UserId');
+    local.push({ field, message: 'is empty, but the row declares other fields: fill it in, or clear the row' });
+  }
 
   const identityInfo: Record<string, string> = {};
   const info = object.IdentityInfo instanceof BareNullWord ? null : object.IdentityInfo;
@@ -76,7 +92,15 @@ export function checkRecord(record: RosterRecord): CheckedRecord {
           local.push(unknownKeyProblem(key, value, 'IdentityInfo', source.format, record.keyAt?.(['IdentityInfo', key])));
           continue;
         }
-        const declared = text(`IdentityInfo.${key}`, key as IdentityField, value);
+        let declared = text(`IdentityInfo.${key}`, key as IdentityField, value);
+        if (declared !== undefined && key === 'Mobile' && context.formattedNumbers) {
+          const read = normalizeMobileNumber(declared, context.formattedNumbers.defaultCountry);
+          if ('problem' in read) {
+            reported.add('IdentityInfo.Mobile');
+            local.push({ field: 'IdentityInfo.Mobile', message: read.problem });
+            declared = undefined;
+          } else declared = read.e164;
+        }
         if (declared !== undefined) identityInfo[IDENTITY_FIELD_PROPS[key as IdentityField]] = declared;
         // A field reported here also leaves IdentityInfo short of what the file meant to declare.
         else if (reported.has(`IdentityInfo.${key}`)) reported.add('IdentityInfo');

@@ -8,13 +8,28 @@
  *
  * Each row becomes a record of the same shape as a JSON entry, with the letter of each cell's column,
  * so that the checks (check.ts) name the cell of every problem.
+ *
+ * A file read with a layout (layouts.ts: the Connect bulk-upload template, an identity provider's
+ * export) names its columns as that tool does. Only the columns the layout reads are taken from each
+ * row; the other cells (a password, say) are never copied anywhere. A row with nothing to declare in the
+ * columns read is skipped and counted.
  */
 import { parse } from 'csv-parse/sync';
 import { hasInstanceIdShape, IDENTITY_FIELDS } from '../identity-rules';
+import { KNOWN_LAYOUTS, LayoutColumn, LayoutField, normalizeHeader, RosterLayout } from './layouts';
 import { formatCount, MAX_ENTRIES } from './limits';
-import { closest, RosterProblem } from './problems';
+import { closest, displayKey, RosterProblem } from './problems';
 import { RosterRecord } from './records';
 import { readMarkedText } from './text-marker';
+
+/** How a CSV file is read: with a layout or by the API's names, and whether the instance may be left out. */
+export interface CsvReading {
+  readonly layout?: RosterLayout;
+  /** Whether rows without an instance get the one of the `instanceId` option. */
+  readonly instanceGiven?: boolean;
+  /** Called for each row skipped because it declares nothing (with a layout). */
+  readonly onSkipped?: () => void;
+}
 
 /** The columns of a CSV roster, by the API's names. */
 const CSV_COLUMNS = ['InstanceId', 'UserId', 'Username', ...IDENTITY_FIELDS] as const;
@@ -64,26 +79,24 @@ export function columnLetter(index: number): string {
   return letters;
 }
 
-/** A header as it is compared: `First Name`, `first_name` and `FirstName` are one column. */
-function normalizeHeader(header: string): string {
-  return header.toLowerCase().replace(/[\s_-]/g, '');
-}
-
 function columnOf(header: string): CsvColumn | undefined {
   return CSV_COLUMNS.find((column) => normalizeHeader(column) === normalizeHeader(header));
 }
 
 /** The records of a CSV file, one per agent row; none (and problems) when the file cannot be read as a roster. */
-export function parseCsvRecords(file: string, fileText: string, problems: RosterProblem[]): RosterRecord[] {
+export function parseCsvRecords(file: string, fileText: string, problems: RosterProblem[], reading: CsvReading = {}): RosterRecord[] {
+  const { layout } = reading;
   const declared = SEPARATOR_LINE.exec(fileText);
   const text = declared ? fileText.slice(declared[0].length) : fileText;
   if (text.trim() === '') {
-    problems.push({ file, message: `is empty: its first row must name the columns (${CSV_COLUMNS.join(', ')}), then one agent per row` });
+    const columns = layout ? `the columns ${layout.name} reads (${requiredHeaders(layout).join(', ')})` : `the columns (${CSV_COLUMNS.join(', ')})`;
+    problems.push({ file, message: `is empty: its first row must name ${columns}, then one agent per row` });
     return [];
   }
+  const knownHeader = layout ? (cell: string) => layoutFieldOf(columnsOf(layout), cell) !== undefined : (cell: string) => columnOf(cell) !== undefined;
   let rows: string[][];
   try {
-    rows = parse(text, { delimiter: declared?.[1] ?? detectSeparator(text), ...PARSE_OPTIONS });
+    rows = parse(text, { delimiter: declared?.[1] ?? detectSeparator(text, knownHeader), ...PARSE_OPTIONS });
   } catch (error) {
     // `records` counts the rows read before the one that failed (lines would miscount line breaks in cells).
     const { code, records, index } = error as { code?: string; records?: number; index?: number };
@@ -103,7 +116,7 @@ export function parseCsvRecords(file: string, fileText: string, problems: Roster
     });
     return [];
   }
-  const columns = readHeader(file, rows, problems, declared !== null);
+  const columns = layout ? readLayoutHeader(file, rows[0], layout, problems, reading.instanceGiven === true) : readHeader(file, rows, problems, declared !== null, reading.instanceGiven === true);
   if (columns === undefined) return [];
 
   const width = Math.max(...columns.keys()) + 1;
@@ -112,9 +125,15 @@ export function parseCsvRecords(file: string, fileText: string, problems: Roster
     if (index === 0 || isBlank(cells)) return;
     const countProblem = cellCountProblem(cells, rows[0].length, width);
     if (countProblem) problems.push({ file, row: index + 1, message: countProblem });
-    else records.push(recordOfRow(file, index + 1, records.length + 1, cells, columns));
+    else if (layout && !declaresAnything(cells, columns)) reading.onSkipped?.();
+    else records.push(recordOfRow(file, index + 1, records.length + 1, cells, columns, layout));
   });
   return records;
+}
+
+/** Whether a row holds a value in one of the identity columns read. */
+function declaresAnything(cells: readonly string[], columns: ReadonlyMap<number, LayoutField>): boolean {
+  return [...columns].some(([index, field]) => (IDENTITY_FIELDS as readonly string[]).includes(field) && cells[index] !== '');
 }
 
 /**
@@ -131,8 +150,11 @@ function cellCountProblem(cells: string[], headerCount: number, width: number): 
   return undefined;
 }
 
-/** A row as an entry of the shape JSON files have, its empty cells left out, with the letter of each column. */
-function recordOfRow(file: string, row: number, entry: number, cells: string[], columns: Map<number, CsvColumn>): RosterRecord {
+/**
+ * A row as an entry of the shape JSON files have, its empty cells left out, with the letter of each column.
+ * Only the cells of `columns` are read.
+ */
+function recordOfRow(file: string, row: number, entry: number, cells: string[], columns: ReadonlyMap<number, LayoutField>, layout?: RosterLayout): RosterRecord {
   const value: { IdentityInfo: Record<string, string>; [key: string]: unknown } = { IdentityInfo: {} };
   const letters = new Map<string, string>();
   for (const [index, column] of columns) {
@@ -142,14 +164,14 @@ function recordOfRow(file: string, row: number, entry: number, cells: string[], 
     if ((IDENTITY_FIELDS as readonly string[]).includes(column)) value.IdentityInfo[column] = cell;
     else value[column] = cell;
   }
-  return { source: { file, format: 'csv', entry, row, columns: letters }, value };
+  return { source: { file, format: 'csv', entry, row, columns: letters, ...(layout ? { layout: layout.name } : {}) }, value };
 }
 
 /**
  * The separator that makes the header row name the most known columns (ties go to the earlier of
  * `,`, `;` and tab); a comma when none does, so that the header's problems are told as such.
  */
-function detectSeparator(text: string): string {
+function detectSeparator(text: string, isKnown: (cell: string) => boolean): string {
   let best: { separator: string; known: number } = { separator: ',', known: 0 };
   for (const separator of SEPARATORS) {
     let header: string[];
@@ -158,14 +180,14 @@ function detectSeparator(text: string): string {
     } catch {
       continue;
     }
-    const known = (header ?? []).filter((cell) => columnOf(cell) !== undefined).length;
+    const known = (header ?? []).filter(isKnown).length;
     if (known > best.known) best = { separator, known };
   }
   return best.separator;
 }
 
 /** The known columns by index, or `undefined` (and problems) when the header row is not right. */
-function readHeader(file: string, rows: string[][], problems: RosterProblem[], separatorDeclared: boolean): Map<number, CsvColumn> | undefined {
+function readHeader(file: string, rows: string[][], problems: RosterProblem[], separatorDeclared: boolean, instanceGiven: boolean): Map<number, CsvColumn> | undefined {
   const header = rows[0];
   const found: RosterProblem[] = [];
   const columns = new Map<number, CsvColumn>();
@@ -208,6 +230,12 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[], s
     columns.set(index, column);
   });
 
+  // A header another tool writes (Connect's bulk-upload template, an identity provider's export): say which layout reads it.
+  const layout = KNOWN_LAYOUTS.find((candidate) => fitsLayout(header, candidate));
+  if (layout) {
+    problems.push({ file, row: 1, message: `is the header row of ${layout._source}, whose columns are not a roster's: load the file with layout ${layout.name}` });
+    return undefined;
+  }
   if (columns.size === 0) {
     // Without one known column, the first row is probably an agent, not a header: show none of it.
     problems.push({
@@ -230,7 +258,9 @@ function readHeader(file: string, rows: string[][], problems: RosterProblem[], s
     });
   }
   const present = (column: CsvColumn) => indexOf.has(column) || suggested.has(column);
-  if (!present('InstanceId')) found.push({ file, row: 1, message: 'has no InstanceId column: add one, with the instance ID or ARN in every row' });
+  if (!present('InstanceId') && !instanceGiven) {
+    found.push({ file, row: 1, message: 'has no InstanceId column: add one, with the instance ID or ARN in every row, or give the instance with the instanceId option' });
+  }
   if (!present('UserId') && !present('Username')) {
     found.push({ file, row: 1, message: 'has neither a UserId nor a Username column: add one of them (or both, one filled per row)' });
   }
@@ -254,4 +284,86 @@ function looksLikeValue(cell: string): boolean {
 
 function isBlank(cells: string[]): boolean {
   return cells.every((cell) => cell === '');
+}
+
+/** The columns a layout reads: its own, and an `InstanceId` column when it names none (a row may name its instance). */
+function columnsOf(layout: RosterLayout): readonly LayoutColumn[] {
+  const columns = layout._columns;
+  return columns.some((column) => column.field === 'InstanceId') ? columns : [...columns, { field: 'InstanceId', headers: ['InstanceId'], required: false }];
+}
+
+/** The field a header is the column of, in a layout. */
+function layoutFieldOf(columns: readonly LayoutColumn[], header: string): LayoutField | undefined {
+  const normalized = normalizeHeader(header);
+  if (normalized === '') return undefined;
+  return columns.find((column) => column.headers.some((each) => normalizeHeader(each) === normalized))?.field;
+}
+
+/** The headers a file of the layout must have, as messages show them. */
+function requiredHeaders(layout: RosterLayout): string[] {
+  return layout._columns.filter((column) => column.required).map((column) => displayKey(column.headers[0]));
+}
+
+/**
+ * The columns a layout reads, by index, or `undefined` (and problems) when the header row is not the
+ * layout's: a column it needs is missing, a field has two columns, or no instance can be told. Other
+ * columns are ignored; nothing of the header is shown but the layout's own header names.
+ */
+function readLayoutHeader(file: string, header: readonly string[], layout: RosterLayout, problems: RosterProblem[], instanceGiven: boolean): Map<number, LayoutField> | undefined {
+  const found: RosterProblem[] = [];
+  const layoutColumns = columnsOf(layout);
+  const columns = new Map<number, LayoutField>();
+  const indexOf = new Map<LayoutField, number>();
+  header.forEach((cell, index) => {
+    const field = layoutFieldOf(layoutColumns, cell);
+    if (field === undefined) return;
+    const earlier = indexOf.get(field);
+    if (earlier !== undefined) {
+      found.push({
+        file,
+        row: 1,
+        column: columnLetter(index),
+        field,
+        message: `is a second column that ${layout.name} reads as ${field}, with column ${columnLetter(earlier)}: keep one of them`,
+      });
+      return;
+    }
+    indexOf.set(field, index);
+    columns.set(index, field);
+  });
+
+  const missing = layout._columns.filter((column) => column.required && !indexOf.has(column.field));
+  if (missing.length > 0) {
+    const named = missing.map((column) => `${displayKey(column.headers[0])} (${column.field})`);
+    const names = named.length === 1 ? `the column ${named[0]}` : `the columns ${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}`;
+    const isOwn = layout.name === 'RosterLayout.fromColumns';
+    found.unshift({
+      file,
+      row: 1,
+      message: isOwn
+        ? `lacks ${names} that ${layout.name} reads: check the header row and the layout's columns (headers are matched ignoring case, spaces, _ and -)`
+        : `lacks ${names} that ${layout.name} reads: this file does not look like ${layout._source}${otherLayoutHint(header, layout)}`,
+    });
+  }
+  if (!indexOf.has('InstanceId') && !instanceGiven) {
+    found.push({ file, row: 1, message: 'has no InstanceId column, and the roster is loaded without an instanceId option: give the instance with the instanceId option' });
+  }
+  problems.push(...found);
+  return found.length > 0 ? undefined : columns;
+}
+
+/** What a header that is not the given layout's looks like instead: another known layout, or a roster of the API's names. */
+function otherLayoutHint(header: readonly string[], layout: RosterLayout): string {
+  const other = KNOWN_LAYOUTS.find((candidate) => candidate !== layout && fitsLayout(header, candidate));
+  if (other) return `. Its header row is that of ${other._source}: load it with layout ${other.name}`;
+  const own = header.filter((cell) => columnOf(cell) !== undefined);
+  if (own.some((cell) => ['userid', 'username'].includes(normalizeHeader(cell))) && own.length >= 2) {
+    return '. Its header row names the columns by the API\'s names (UserId or Username, FirstName, ...): load it without a layout';
+  }
+  return '';
+}
+
+/** Whether a header row has every column a layout needs. */
+function fitsLayout(header: readonly string[], layout: RosterLayout): boolean {
+  return layout._columns.filter((column) => column.required).every((column) => header.some((cell) => layoutFieldOf([column], cell) !== undefined));
 }

@@ -8,13 +8,14 @@
  * check.ts (keys, types, value-mistakes.ts, the construct's rules) → a {@link Roster} of entries.
  * `ConnectUserRoster` (connect-user-roster.ts) declares them.
  */
-import { checkRecord, duplicateProblem } from './check';
+import { checkRecord, duplicateProblem, RecordContext } from './check';
 import { decodeRosterText } from './decode';
 import { ConnectUserIdentityProps, IDENTITY_FIELD_PROPS } from '../connect-user-identity';
 import { RosterEntry } from './entry';
 import { formatOf, listRosterFiles, readRosterBytes } from './files';
 import { parseJsonDocuments } from './json';
 import { formatCount, MAX_ENTRIES } from './limits';
+import { ReadContext, readContextOf, RosterLoadOptions } from './options';
 import { RosterError, RosterProblem } from './problems';
 import { parseCsvRecords } from './csv';
 import { recordsOfDocuments, RosterRecord } from './records';
@@ -25,6 +26,9 @@ export { instanceKeyOf } from './entry';
 export type { RosterEntry } from './entry';
 export { formatProblem, RosterError } from './problems';
 export type { RosterProblem } from './problems';
+export { RosterLayout } from './layouts';
+export type { RosterColumns } from './layouts';
+export type { RosterLoadOptions } from './options';
 
 /**
  * A roster: users read from a `.json`, `.yaml`, `.yml` or `.csv` file or a directory of them
@@ -51,11 +55,16 @@ export class Roster {
    * that `ConnectUserIdentity` checks at synth). A `ConnectUserRoster` declaring the roster then fails
    * the synth, listing each problem once.
    *
+   * With `options`, files other tools wrote load too: one instance for the entries that name none
+   * (`instanceId`), the columns of Connect's bulk-upload template or of an identity provider's export
+   * (`layout`), and phone numbers as people write them (`normalizeMobileNumbers`).
+   *
    * @param rosterPath a roster file or a directory of them, relative to the working directory of `cdk synth`
+   * @param options how to read the files
    */
-  public static fromPath(rosterPath: string): Roster {
-    const { files, entries, problems } = readRoster(rosterPath);
-    return new Roster(files, entries, problems);
+  public static fromPath(rosterPath: string, options: RosterLoadOptions = {}): Roster {
+    const { files, entries, problems, skippedRows } = readRoster(rosterPath, options);
+    return new Roster(files, entries, problems, skippedRows);
   }
 
   /**
@@ -71,9 +80,9 @@ export class Roster {
   public static fromUsers(users: ConnectUserIdentityProps[], options: RosterFromUsersOptions = {}): Roster {
     const name = options.name ?? 'Roster.fromUsers';
     const records: RosterRecord[] = users.map((user, index) => ({ source: { file: name, format: 'json', entry: index + 1 }, value: recordOfUser(user) }));
-    const { entries, problems } = checkRecords(records, new Map());
+    const { entries, problems } = checkRecords(records, new Map(), {});
     if (problems.length === 0 && entries.length === 0) problems.push({ file: name, message: 'holds no users: declare at least one' });
-    return new Roster([], entries, problems.sort((a, b) => positionOf(a) - positionOf(b)));
+    return new Roster([], entries, problems.sort((a, b) => positionOf(a) - positionOf(b)), 0);
   }
 
   /**
@@ -102,9 +111,10 @@ export class Roster {
    * throws for bad input. For scripts and pipelines that check a roster outside a CDK app.
    *
    * @param rosterPath a roster file or a directory of them
+   * @param options how to read the files, as for `Roster.fromPath`
    */
-  public static check(rosterPath: string): RosterProblem[] {
-    return readRoster(rosterPath).problems;
+  public static check(rosterPath: string, options: RosterLoadOptions = {}): RosterProblem[] {
+    return readRoster(rosterPath, options).problems;
   }
 
   /** The files read, in the order read (none for a roster built in code). */
@@ -116,11 +126,17 @@ export class Roster {
   public readonly entries: RosterEntry[];
   /** Every problem of the roster, in file and entry order; empty when every entry is valid. */
   public readonly problems: RosterProblem[];
+  /**
+   * Rows of CSV files read with a `layout` that declare nothing (no value in a column the layout reads
+   * as an identity field): skipped, not errors. 0 without a layout.
+   */
+  public readonly skippedRows: number;
 
-  private constructor(files: string[], entries: RosterEntry[], problems: RosterProblem[]) {
+  private constructor(files: string[], entries: RosterEntry[], problems: RosterProblem[], skippedRows: number) {
     this.files = files;
     this.entries = entries;
     this.problems = problems;
+    this.skippedRows = skippedRows;
   }
 }
 
@@ -152,16 +168,19 @@ function recordOfUser(user: ConnectUserIdentityProps): Record<string, unknown> {
   return { InstanceId: user.instanceId, UserId: user.userId, Username: user.username, IdentityInfo: identityInfo };
 }
 
-function readRoster(rosterPath: string): { files: string[]; entries: RosterEntry[]; problems: RosterProblem[] } {
+function readRoster(rosterPath: string, options: RosterLoadOptions): { files: string[]; entries: RosterEntry[]; problems: RosterProblem[]; skippedRows: number } {
   const problems: RosterProblem[] = [];
+  const context = readContextOf(rosterPath, options ?? {}, problems);
+  if (context === undefined) return { files: [], entries: [], problems, skippedRows: 0 };
   const files = listRosterFiles(rosterPath, problems);
   const entries: RosterEntry[] = [];
   const seen = new Map<string, RosterEntry>();
   let count = 0;
+  let skippedRows = 0;
 
   for (const file of files) {
     const fileProblems: RosterProblem[] = [];
-    const records = readRecords(file, fileProblems);
+    const records = readRecords(file, fileProblems, context, () => skippedRows++);
     count += records.length;
     if (count > MAX_ENTRIES) {
       problems.push(...fileProblems, {
@@ -170,27 +189,28 @@ function readRoster(rosterPath: string): { files: string[]; entries: RosterEntry
       });
       break;
     }
-    const checked = checkRecords(records, seen);
+    const checked = checkRecords(records, seen, context);
     entries.push(...checked.entries);
     fileProblems.push(...checked.problems);
     // Problems of the file as a whole first, then by entry or row (a CSV row's cell count is found while parsing).
     problems.push(...fileProblems.sort((a, b) => positionOf(a) - positionOf(b)));
   }
   if (problems.length === 0 && entries.length === 0) {
-    problems.push({ file: rosterPath, message: 'holds no entries: declare at least one user' });
+    const skipped = skippedRows > 0 ? ` (its ${formatCount(skippedRows)} rows declare nothing in the columns ${context.layout!.name} reads)` : '';
+    problems.push({ file: rosterPath, message: `holds no entries${skipped}: declare at least one user` });
   }
-  return { files, entries, problems };
+  return { files, entries, problems, skippedRows };
 }
 
 /**
  * Checks records in order: each on its own, then against the users named before it (`seen`, by user
  * key, which it extends). The entries are those without any problem.
  */
-function checkRecords(records: readonly RosterRecord[], seen: Map<string, RosterEntry>): { entries: RosterEntry[]; problems: RosterProblem[] } {
+function checkRecords(records: readonly RosterRecord[], seen: Map<string, RosterEntry>, context: RecordContext): { entries: RosterEntry[]; problems: RosterProblem[] } {
   const entries: RosterEntry[] = [];
   const problems: RosterProblem[] = [];
   for (const record of records) {
-    const checked = checkRecord(record);
+    const checked = checkRecord(record, context);
     problems.push(...checked.problems);
     if (checked.entry === undefined || checked.userKey === undefined) continue;
     const earlier = seen.get(checked.userKey);
@@ -206,12 +226,19 @@ function positionOf(problem: RosterProblem): number {
 }
 
 /** One file's records: its bytes, decoded, parsed by its format. */
-function readRecords(file: string, problems: RosterProblem[]): RosterRecord[] {
+function readRecords(file: string, problems: RosterProblem[], context: ReadContext, onSkipped: () => void): RosterRecord[] {
+  const format = formatOf(file);
+  if (context.layout && format !== 'csv') {
+    problems.push({
+      file,
+      message: `is a ${format === 'json' ? 'JSON' : 'YAML'} file, and ${context.layout.name} reads CSV files only: load it without a layout (JSON and YAML rosters use the API's names), or save the sheet as CSV`,
+    });
+    return [];
+  }
   const bytes = readRosterBytes(file, problems);
   const text = bytes && decodeRosterText(file, bytes, problems);
   if (text === undefined) return [];
-  const format = formatOf(file);
-  if (format === 'csv') return parseCsvRecords(file, text, problems);
+  if (format === 'csv') return parseCsvRecords(file, text, problems, { layout: context.layout, instanceGiven: context.instanceId !== undefined, onSkipped });
   const documents = format === 'json' ? parseJsonDocuments(file, text, problems) : parseYamlDocuments(file, text, problems);
   return documents === undefined ? [] : recordsOfDocuments(file, format ?? 'yaml', documents, problems);
 }

@@ -19,6 +19,8 @@ export interface RecordSource {
   readonly row?: number;
   /** A CSV row's columns: the letter of each field's cell, by the field's API name (`Mobile` → `F`). */
   readonly columns?: ReadonlyMap<string, string>;
+  /** The layout a CSV row was read with (`RosterLayout.ENTRA_ID_USERS`), if any. */
+  readonly layout?: string;
 }
 
 /** A place in a file: line and column, both from 1. */

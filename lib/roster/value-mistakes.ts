@@ -16,6 +16,8 @@ interface Mistake {
   readonly formats?: readonly RosterFormat[];
   readonly test: (value: string) => boolean;
   readonly message: string;
+  /** Whether reading formatted mobile numbers (`normalizeMobileNumbers`) deals with it instead. */
+  readonly readAsFormattedNumber?: boolean;
 }
 
 /** Fields whose value may hold a line break or a tab, where only a deliberate escape can write one (JSON, YAML). */
@@ -115,6 +117,7 @@ const MISTAKES: readonly Mistake[] = [
   },
   {
     fields: ['Mobile'],
+    readAsFormattedNumber: true,
     test: (value) => /^[1-9]\d{1,14}$/.test(value),
     message:
       'is not an E.164 number: it has no "+" before its digits, as when a spreadsheet reads +12065550100 as a number. ' +
@@ -140,9 +143,17 @@ function isWrappedInQuotes(value: string): boolean {
   return value.length >= 2 && /^["'\u2018\u2019\u201C\u201D]/.test(value) && /["'\u2018\u2019\u201C\u201D]$/.test(value);
 }
 
-/** The mistakes found in one value of a file of `format`, as messages that never repeat the value. */
-export function findValueMistakes(field: ValueField, value: string, format: RosterFormat = 'csv'): string[] {
-  return MISTAKES.filter((mistake) => (mistake.fields?.includes(field) ?? true) && (mistake.formats?.includes(format) ?? true) && mistake.test(value)).map(
-    (mistake) => mistake.message,
-  );
+/**
+ * The mistakes found in one value of a file of `format`, as messages that never repeat the value. With
+ * `formattedNumbers`, a Mobile is about to be read as a formatted number, which deals with its digits
+ * itself (a number without "+" is one written without its country code).
+ */
+export function findValueMistakes(field: ValueField, value: string, format: RosterFormat = 'csv', formattedNumbers = false): string[] {
+  return MISTAKES.filter(
+    (mistake) =>
+      (mistake.fields?.includes(field) ?? true) &&
+      (mistake.formats?.includes(format) ?? true) &&
+      !(formattedNumbers && mistake.readAsFormattedNumber) &&
+      mistake.test(value),
+  ).map((mistake) => mistake.message);
 }

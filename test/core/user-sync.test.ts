@@ -1,6 +1,6 @@
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { DEFAULT_PACER_SETTINGS, Pacer } from '../../core/pacer';
-import { UserSync, WriteRefused } from '../../core/user-sync';
+import { USERNAME_LISTING_THRESHOLD, UserSync, worthListingUsernames, WriteRefused } from '../../core/user-sync';
 import { RosterDeclaration } from '../../lib/roster-declarations';
 import { VirtualClock } from '../support/virtual-clock';
 
@@ -16,7 +16,11 @@ function apiError(name: string, status: number, message = ''): Error {
  * A Connect that answers in 20 ms of simulated time, with a token bucket per operation, users held in
  * memory, and the requests it saw.
  */
-function fakeConnect(clock: VirtualClock, users: Map<string, Record<string, string>>, options: { rate?: number; refuse?: (command: string, input: any) => Error | undefined } = {}) {
+function fakeConnect(
+  clock: VirtualClock,
+  users: Map<string, Record<string, string>>,
+  options: { rate?: number; refuse?: (command: string, input: any) => Error | undefined; usernames?: Map<string, string> } = {},
+) {
   const sent: string[] = [];
   const buckets = new Map<string, { tokens: number; at: number }>();
   const rate = options.rate ?? 1_000;
@@ -34,6 +38,13 @@ function fakeConnect(clock: VirtualClock, users: Map<string, Record<string, stri
     const refusal = options.refuse?.(name, command.input);
     if (refusal) throw refusal;
     if (name === 'DescribeInstance') return { Instance: { IdentityManagementType: 'CONNECT_MANAGED' } };
+    const named = [...(options.usernames ?? [])].map(([Username, Id]) => ({ Username, Id }));
+    if (name === 'ListUsers') {
+      const from = Number(command.input.NextToken ?? 0);
+      const to = from + command.input.MaxResults;
+      return { UserSummaryList: named.slice(from, to), NextToken: to < named.length ? String(to) : undefined };
+    }
+    if (name === 'SearchUsers') return { Users: named.filter((user) => user.Username === command.input.SearchCriteria.StringCondition.Value) };
     const held = users.get(command.input.UserId);
     if (!held) throw apiError('ResourceNotFoundException', 404, `User not found: ${command.input.UserId}`);
     if (name === 'DescribeUser') return { User: { IdentityInfo: { ...held } } };
@@ -197,5 +208,74 @@ describe('UserSync', () => {
     // THEN every one failed, and the pacer found the quota: far less than the 150 s its initial 2/s would take
     expect(outcomes.every((kind) => kind === 'failed')).toBe(true);
     expect(clock.now() / 1000).toBeLessThan(30);
+  });
+
+  describe('users named by Username', () => {
+    /** 1,500 users of the instance, `agent.<n>`, of which the first 40 are declared, and one name no user has. */
+    function namedWorld(clock: VirtualClock, refuse?: (command: string) => Error | undefined) {
+      const users = new Map<string, Record<string, string>>();
+      const usernames = new Map<string, string>();
+      for (let index = 0; index < 1_500; index++) {
+        users.set(userId(index), { LastName: 'Held' });
+        usernames.set(`agent.${index}`, userId(index));
+      }
+      const connect = fakeConnect(clock, users, { usernames, refuse });
+      const declarations: RosterDeclaration[] = [
+        ...Array.from({ length: 40 }, (_, index) => ({ InstanceId: INSTANCE, Username: `agent.${index}`, IdentityInfo: { LastName: 'Held' } })),
+        { InstanceId: INSTANCE, Username: 'not.an.agent', IdentityInfo: { LastName: 'Held' } },
+      ];
+      return { connect, declarations };
+    }
+
+    test('many on one instance are found in one walk through its ListUsers pages, with no SearchUsers', async () => {
+      // GIVEN 41 users named by Username on one instance, which lists 1,500 users
+      const clock = new VirtualClock();
+      const { connect, declarations } = namedWorld(clock);
+      const sync = new UserSync({ region: 'us-east-1', pacer: new Pacer(clock), clock, signal: new AbortController().signal, client: () => connect.client, listUsernamesOf: worthListingUsernames(declarations) });
+
+      // WHEN they are applied
+      const outcomes = await clock.run(Promise.all(declarations.map((each) => sync.apply(each))));
+
+      // THEN the 40 users are found and read, the one no user has fails as not found, and the instance was listed once (two pages)
+      expect(outcomes.slice(0, 40).every((outcome) => outcome.kind === 'unchanged')).toBe(true);
+      expect(outcomes[40]).toEqual({ kind: 'failed', failure: expect.objectContaining({ field: 'Username', kind: 'user-not-found' }) });
+      expect(connect.sent.filter((name) => name === 'ListUsers')).toHaveLength(2);
+      expect(connect.sent.filter((name) => name === 'SearchUsers')).toEqual([]);
+      expect(connect.sent.filter((name) => name === 'DescribeUser')).toHaveLength(40);
+    });
+
+    test('without the listing, each is searched for', async () => {
+      const clock = new VirtualClock();
+      const { connect, declarations } = namedWorld(clock);
+      const outcomes = await clock.run(Promise.all(declarations.map((each) => syncWith(clock, connect).apply(each))));
+      expect(outcomes[40]).toEqual({ kind: 'failed', failure: expect.objectContaining({ field: 'Username', kind: 'user-not-found' }) });
+      expect(connect.sent.filter((name) => name === 'SearchUsers')).toHaveLength(41);
+      expect(connect.sent.filter((name) => name === 'ListUsers')).toEqual([]);
+    });
+
+    test('a listing that fails (no right to ListUsers) falls back to searching each', async () => {
+      // GIVEN an instance whose listing is refused
+      const clock = new VirtualClock();
+      const { connect, declarations } = namedWorld(clock, (command) => (command === 'ListUsers' ? apiError('AccessDeniedException', 403) : undefined));
+      const sync = new UserSync({ region: 'us-east-1', pacer: new Pacer(clock), clock, signal: new AbortController().signal, client: () => connect.client, listUsernamesOf: new Set([INSTANCE]) });
+
+      // WHEN the users are applied
+      const outcomes = await clock.run(Promise.all(declarations.map((each) => sync.apply(each))));
+
+      // THEN each is found with a search, as without the listing, after one refused ListUsers
+      expect(outcomes.slice(0, 40).every((outcome) => outcome.kind === 'unchanged')).toBe(true);
+      expect(outcomes[40]).toEqual({ kind: 'failed', failure: expect.objectContaining({ kind: 'user-not-found' }) });
+      expect(connect.sent.filter((name) => name === 'ListUsers')).toHaveLength(1);
+      expect(connect.sent.filter((name) => name === 'SearchUsers')).toHaveLength(41);
+    });
+
+    test('an instance is listed only from the threshold of users named by Username', () => {
+      const named = (count: number, instance = INSTANCE) => Array.from({ length: count }, (_, index) => ({ InstanceId: instance, Username: `agent.${index}` }));
+      const other = 'a1b2c3d4-5678-90ab-cdef-000000000002';
+      expect(worthListingUsernames([...named(USERNAME_LISTING_THRESHOLD), ...named(USERNAME_LISTING_THRESHOLD - 1, other)])).toEqual(new Set([INSTANCE]));
+      expect(worthListingUsernames([...named(USERNAME_LISTING_THRESHOLD - 1), { InstanceId: INSTANCE, Username: undefined }])).toEqual(new Set());
+      // (an ARN and an ID of one instance count together)
+      expect(worthListingUsernames([...named(10), ...named(10, `arn:aws:connect:us-east-1:123456789012:instance/${INSTANCE}`)])).toEqual(new Set([INSTANCE]));
+    });
   });
 });

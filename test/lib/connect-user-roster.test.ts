@@ -323,3 +323,40 @@ describe('ConnectUserRoster: a roster built in code', () => {
     expect(message).not.toMatch(/12065550123|mary\.major\.login/);
   });
 });
+
+describe('ConnectUserRoster: people who are not agents', () => {
+  const stagesOf = (template: Template) => Object.values(template.findResources('Custom::ConnectUserRoster')).map((resource) => resource.Properties);
+
+  test('a roster that skips users Connect does not know tells each stage so; by default no stage carries the property', () => {
+    // GIVEN the same roster, with and without the option
+    const entries = Array.from({ length: 3 }, (_, index) => agent(index));
+    const strict = synth(entries).template;
+    const app = new App();
+    const stack = new Stack(app, 'Center');
+    new ConnectUserRoster(stack, 'Roster', { roster: rosterOf(entries), skipUsersNotInConnect: true });
+    const skipping = Template.fromStack(stack);
+
+    // THEN only the stages of the skipping roster say to skip, and they differ in nothing else
+    expect(stagesOf(skipping)).toEqual([expect.objectContaining({ SkipUsersNotInConnect: 'true' })]);
+    expect(stagesOf(strict)[0]).not.toHaveProperty('SkipUsersNotInConnect');
+    const { SkipUsersNotInConnect: _, ...rest } = stagesOf(skipping)[0];
+    expect(rest).toEqual(stagesOf(strict)[0]);
+  });
+
+  test('users named by Username may be found by listing their instance: the role may call ListUsers and SearchUsers there', () => {
+    const { template } = synth([agent(0, { userId: undefined, username: 'mary.major.login' })]);
+    const statements = Object.values(template.findResources('AWS::IAM::Role')).flatMap((role) =>
+      (role.Properties.Policies ?? []).flatMap((policy: { PolicyDocument: { Statement: { Sid?: string }[] } }) => policy.PolicyDocument.Statement),
+    );
+    expect(statements).toContainEqual(expect.objectContaining({ Sid: 'FindUsersByUsername', Action: ['connect:ListUsers', 'connect:SearchUsers'] }));
+  });
+
+  test('a roster whose layout skipped rows says how many, as an info at synth', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Center');
+    const roster = Object.assign(rosterOf([agent(0)]), { skippedRows: 12 });
+    new ConnectUserRoster(stack, 'Roster', { roster });
+    const infos = app.synth().getStackArtifact('Center').messages.filter((message) => message.level === 'info').map((message) => message.entry.data);
+    expect(infos).toEqual(['12 rows of the roster declare nothing in the columns its layout reads, and are skipped']);
+  });
+});

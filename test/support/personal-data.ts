@@ -70,17 +70,23 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A text searched for secrets, with its re-cased forms made once (a whole center's secrets are many thousands). */
+interface SearchedText {
+  readonly text: string;
+  readonly upper: string;
+  readonly lower: string;
+}
+
 /** Whether `secret` is in `text`: as it is anywhere, or re-cased where no letter touches it. */
-function appearsIn(text: string, secret: string): boolean {
+function appearsIn({ text, upper, lower }: SearchedText, secret: string): boolean {
   if (text.includes(secret)) return true;
+  // A re-cased match is also one of the re-cased texts holding the re-cased secret (letters equal under case
+  // folding have equal upper or lower cases): without that, no pattern need be built.
+  if (!upper.includes(secret.toUpperCase()) && !lower.includes(secret.toLowerCase())) return false;
   const standingApart = (haystack: string, needle: string, flags: string) =>
     new RegExp(`(?<!\\p{L})${escapeRegExp(needle)}(?!\\p{L})`, flags).test(haystack);
   // Upper-casing can change a text's length ("ß" becomes "SS"), so each case is compared in its own form.
-  return (
-    standingApart(text, secret, 'iu') ||
-    standingApart(text.toUpperCase(), secret.toUpperCase(), 'u') ||
-    standingApart(text.toLowerCase(), secret.toLowerCase(), 'u')
-  );
+  return standingApart(text, secret, 'iu') || standingApart(upper, secret.toUpperCase(), 'u') || standingApart(lower, secret.toLowerCase(), 'u');
 }
 
 /** Every place in an invocation's output and answers where one of the secrets appears. */
@@ -97,7 +103,8 @@ export function findLeaks(invocation: Pick<Invocation, 'stdout' | 'stderr' | 'pu
   const leaks: Leak[] = [];
   for (const [where, text] of places) {
     if (!text) continue;
-    for (const secret of forms) if (appearsIn(text, secret)) leaks.push({ where, secret });
+    const searched = { text, upper: text.toUpperCase(), lower: text.toLowerCase() };
+    for (const secret of forms) if (appearsIn(searched, secret)) leaks.push({ where, secret });
   }
   return leaks;
 }

@@ -42,6 +42,7 @@ describe('DeployProgress', () => {
     for (let index = 0; index < 30; index++) progress.userDone('unchanged');
     progress.userDone('failed');
     progress.userDone('failed');
+    for (let index = 0; index < 3; index++) progress.userDone('skipped');
     progress.throttled(4);
     progress.throttled();
 
@@ -61,6 +62,7 @@ describe('DeployProgress', () => {
           { Name: 'UsersWritten', Unit: 'Count' },
           { Name: 'UsersUnchanged', Unit: 'Count' },
           { Name: 'UsersFailed', Unit: 'Count' },
+          { Name: 'UsersSkipped', Unit: 'Count' },
           { Name: 'ThrottledRequests', Unit: 'Count' },
           { Name: 'UsersPerSecond', Unit: 'Count/Second' },
         ]),
@@ -69,17 +71,18 @@ describe('DeployProgress', () => {
     expect(record).toMatchObject({
       service: 'RosterDeploy',
       StackName: 'Agents',
-      UsersDone: 122,
+      UsersDone: 125,
       UsersTotal: 2000,
       UsersWritten: 90,
       UsersUnchanged: 30,
       UsersFailed: 2,
+      UsersSkipped: 3,
       ThrottledRequests: 5,
-      UsersPerSecond: 2.03,
+      UsersPerSecond: 2.08,
     });
     // AND one log line says the same, in counts only
     expect(out.lines()).toEqual([
-      { level: 'info', message: 'deploy progress', stackName: 'Agents', done: 122, total: 2000, written: 90, unchanged: 30, failed: 2, throttled: 5, usersPerSecond: 2.03 },
+      { level: 'info', message: 'deploy progress', stackName: 'Agents', done: 125, total: 2000, written: 90, unchanged: 30, failed: 2, skipped: 3, throttled: 5, usersPerSecond: 2.08 },
     ]);
   });
 
@@ -145,6 +148,6 @@ describe('DeployProgress', () => {
     const metricNames = Object.values(DEPLOY_PROGRESS_METRICS).filter((name) => /^[A-Z]/.test(name) && name !== DEPLOY_PROGRESS_METRICS.namespace && name !== DEPLOY_PROGRESS_METRICS.service);
     expect(Object.keys(record).sort()).toEqual(['StackName', '_aws', 'service', ...metricNames].sort());
     for (const name of metricNames) expect(typeof record[name]).toBe('number');
-    expect(Object.keys(out.lines()[0]).sort()).toEqual(['done', 'failed', 'level', 'message', 'stackName', 'stage', 'throttled', 'total', 'unchanged', 'usersPerSecond', 'written']);
+    expect(Object.keys(out.lines()[0]).sort()).toEqual(['done', 'failed', 'level', 'message', 'skipped', 'stackName', 'stage', 'throttled', 'total', 'unchanged', 'usersPerSecond', 'written']);
   });
 });

@@ -366,7 +366,7 @@ describe('CSV rosters: the header row', () => {
     expect(lines).toEqual([
       `${a}: row 1: Email (column C) is the same column as column B: keep one of them`,
       `${a}: row 1: column E has no name in the header row, but holds values (the first in row 2): name the column, or delete it`,
-      `${a}: row 1: has no InstanceId column: add one, with the instance ID or ARN in every row`,
+      `${a}: row 1: has no InstanceId column: add one, with the instance ID or ARN in every row, or give the instance with the instanceId option`,
       `${b}: row 1: has neither a UserId nor a Username column: add one of them (or both, one filled per row)`,
       `${c}: row 1: has no identity column: add at least one of FirstName, LastName, Email, SecondaryEmail, Mobile`,
     ]);
