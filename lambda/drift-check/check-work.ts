@@ -41,7 +41,7 @@ export interface CheckCounts {
   failed: number;
   /** Users whose declaration holds a value only CloudFormation can resolve (a parameter, a dynamic reference). */
   notChecked: number;
-  /** Users Connect does not know, of a roster that skips those (`skipUsersNotInConnect`); absent in checks recorded before it. */
+  /** Users Connect does not know, of a roster that skips those (`skipUsersNotInConnect`); absent while there are none. */
   notInConnect?: number;
 }
 
@@ -105,7 +105,7 @@ export function checkKey(stackId: string): string {
 }
 
 export function emptyCounts(): CheckCounts {
-  return { users: 0, checked: 0, read: 0, listed: 0, pages: 0, drifted: 0, corrected: 0, failed: 0, notChecked: 0, notInConnect: 0 };
+  return { users: 0, checked: 0, read: 0, listed: 0, pages: 0, drifted: 0, corrected: 0, failed: 0, notChecked: 0 };
 }
 
 /** Whether check `a` was asked for after `b` (a full re-read after an incremental check of the same time). */

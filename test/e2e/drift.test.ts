@@ -242,7 +242,10 @@ test('a check after a newer deploy compares with the newer declaration, and neve
 }, 120_000);
 
 test("after a deploy, a check reads the users whose declaration changed, and does not report the deploy's own writes", async () => {
-  // GIVEN a check that has seen everything so far, then a deploy that renames agents 10 and 11 (it writes them)
+  // GIVEN a check that has seen everything so far (begun over two seconds after the last test's writes: an
+  // edit in the seconds before a check's moment is read again by the next check, by design), then a deploy
+  // that renames agents 10 and 11 (it writes them)
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
   await check(false);
   roster = roster.map((each, index) => (index === 10 || index === 11 ? { ...each, IdentityInfo: { ...each.IdentityInfo, FirstName: `Renamed${index}` } } : each));
   await deploy();

@@ -152,7 +152,7 @@ test('a failed update rolls back, and the rollback restores the old declaration 
   const [forward, rollback] = result.operations;
   expect(forward.answer.Status).toBe('FAILED');
   expect(forward.answer.Reason).toContain('1 of 31 users could not be applied');
-  expect(forward.answer.Reason).toContain(`user ${unknown} in instance ${INSTANCE}: UserId: the user was not found`);
+  expect(forward.answer.Reason).toContain(`1 is not in Connect (no such user in the instance): user ${unknown} in instance ${INSTANCE}.`);
   // AND the rollback (an Update back to the old properties) restores the 30 agents
   expect(rollback).toMatchObject({ requestType: 'Update', rollback: true, answer: { Status: 'SUCCESS' } });
   for (const each of deployed.slice(0, 30)) expect(identityOf(each.UserId!)).toEqual(each.IdentityInfo);

@@ -226,7 +226,8 @@ describe('the build', () => {
       const quickStartStages = quickStartResources.filter((resource) => resource.Type === ROSTER_STAGE_RESOURCE_TYPE);
       expect(quickStartStages).toHaveLength(1);
       expect(Object.values(quickStartStages[0].Properties.Users as Record<string, Record<string, string>>).flatMap((users) => Object.keys(users))).toHaveLength(2);
-      expect(quickStartResources.filter((resource) => resource.Type === 'AWS::Events::Rule')).toHaveLength(1);
+      // (its incremental schedule, and the daily full re-read's)
+      expect(quickStartResources.filter((resource) => resource.Type === 'AWS::Events::Rule').map((rule) => rule.Properties.ScheduleExpression)).toEqual(['rate(15 minutes)', 'rate(1 day)']);
       expect(quickStartResources.filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm').map((alarm) => alarm.Properties.TreatMissingData)).toEqual(['notBreaching']);
 
       // WHEN agents.csv is the README's spreadsheet with four mistakes
