@@ -10,6 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { ConnectUserDriftCheck, ConnectUserRoster } from '../../lib';
 import type { DriftSummary } from '../../lambda/drift-check/drift-check';
 import type { Invocation } from '../support/cloudformation-driver';
+import { ACCOUNT } from '../support/connect-emulator';
+import { cloudTrailEvent } from '../support/event-bridge';
 import { findLeaks } from '../support/personal-data';
 import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 
@@ -146,4 +148,10 @@ test("a correcting check's own writes are not sent back to it", async () => {
   expect(ownWrites.length).toBeGreaterThan(0);
   const editChecks = runs.filter((run) => run.payload.source === 'aws.connect');
   expect(editChecks.every((run) => run.payload.detail.requestParameters.UserId === roster[7].UserId)).toBe(true);
+
+  // AND such a write's event, delivered to the check all the same (a rule edited by hand, say), is ignored without a Connect request
+  const requestMark = world.connect.requests.length;
+  const delivered = await world.checkDrift({ correct: true, payload: cloudTrailEvent(ownWrites[0], ACCOUNT) as unknown as Record<string, unknown> });
+  expect(delivered.result).toMatchObject({ status: 'ignored', reason: expect.stringContaining("the stack's own roles") });
+  expect(world.connect.requests.slice(requestMark)).toEqual([]);
 }, 120_000);
