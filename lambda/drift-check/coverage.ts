@@ -18,7 +18,7 @@
  * rather than started over; a check that never ran leaves T where it was, and the next one covers its span.
  */
 import { IDENTITY_FIELDS, IdentityField } from '../../lib/identity-rules';
-import { DoneRanges } from '../runtime/long-run';
+import { DoneRanges, fromRanges, toRanges } from '../runtime/long-run';
 
 /** LastModifiedTime is given in whole seconds: a change up to this long after a time can show as that time. */
 export const MODIFIED_TIME_RESOLUTION_MS = 1_000;
@@ -188,13 +188,6 @@ export class WorkingPass {
 /** How many exceptions a ledger item holds at most, all instances together (about 60 bytes each, of DynamoDB's 400 KB). */
 export const MAX_EXCEPTIONS = 2_000;
 
-/** Ranges as positions. */
-export function fromRanges(ranges: DoneRanges | undefined): Set<number> {
-  const indexes = new Set<number>();
-  for (const [start, end] of ranges ?? []) for (let index = start; index < end; index++) indexes.add(index);
-  return indexes;
-}
-
 /** Exceptions kept for all instances, in facts and passes. */
 export function exceptionCount(instances: Record<string, InstanceKnowledge>): number {
   let count = 0;
@@ -209,13 +202,3 @@ function sameVersions(a: Record<string, string>, b: Record<string, string>): boo
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
-/** Positions as ranges. */
-export function toRanges(indexes: Set<number>): DoneRanges {
-  const ranges: DoneRanges = [];
-  for (const index of [...indexes].sort((a, b) => a - b)) {
-    const last = ranges[ranges.length - 1];
-    if (last && last[1] === index) last[1] = index + 1;
-    else ranges.push([index, index + 1]);
-  }
-  return ranges;
-}

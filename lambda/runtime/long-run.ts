@@ -74,8 +74,7 @@ export async function runPool<T>(
   apply: (item: T) => Promise<void>,
   live?: { ranges: DoneRanges },
 ): Promise<DoneRanges> {
-  const finished = new Set<number>();
-  for (const [start, end] of done) for (let index = start; index < end; index++) finished.add(index);
+  const finished = fromRanges(done);
   let next = 0;
   const worker = async () => {
     for (;;) {
@@ -95,7 +94,15 @@ export async function runPool<T>(
   return toRanges(finished);
 }
 
-function toRanges(indexes: Set<number>): DoneRanges {
+/** Ranges as positions. */
+export function fromRanges(ranges: DoneRanges | undefined): Set<number> {
+  const indexes = new Set<number>();
+  for (const [start, end] of ranges ?? []) for (let index = start; index < end; index++) indexes.add(index);
+  return indexes;
+}
+
+/** Positions as ranges. */
+export function toRanges(indexes: Set<number>): DoneRanges {
   const ranges: DoneRanges = [];
   for (const index of [...indexes].sort((a, b) => a - b)) {
     const last = ranges[ranges.length - 1];
