@@ -147,8 +147,10 @@ async function takeOverOrWait<D>(ledger: Ledger, key: string, entry: LedgerEntry
   }
   const next: ResourceWork<D> = {
     ...work,
-    // A take-over starts a new generation, so that a holder thought dead that wakes up finds itself superseded.
-    generation: isHandOver ? work.generation : work.generation + 1,
+    // A take-over (from a holder whose lease ran out, by a copy of its event or of its hand-over) starts a
+    // new generation, so that a holder thought dead that wakes up finds itself superseded; the first claim
+    // of a hand-over keeps the generation it was handed over in.
+    generation: isHandOver && !work.holder ? work.generation : work.generation + 1,
     holder: { invocation: claimant.invocation, until: claimant.leaseUntil },
     handedOverUntil: undefined,
   };

@@ -122,11 +122,12 @@ test('a newer check stops the one it supersedes, and goes on from where it stopp
   await world.scheduleCheck({ correct: true, scheduledAt: new Date(), intervalSeconds: 3_600 / K });
   const runs = await checkRuns(runsMark);
 
-  // THEN the older one stopped for it, the newer completed, and every drifted agent was written exactly once
-  const statuses = runs.filter(({ summary }) => summary.status !== 'ignored').map(({ summary }) => `${summary.status}${summary.reason ? `: ${summary.reason}` : ''}`);
-  expect(statuses).toContain('stopped: a newer check superseded it');
+  // THEN the older one ended for it (stopped while it worked, or, caught between two invocations, its
+  // hand-over found the newer check current), the newer completed, and every drifted agent was written exactly once
+  const statuses = runs.map(({ summary }) => `${summary.status}${summary.reason ? `: ${summary.reason}` : ''}`);
+  expect(statuses.some((status) => /^stopped: a newer check superseded it$|^ignored: (its check is not the current one|a newer check supersedes its check)/.test(status))).toBe(true);
   expect(statuses.filter((status) => status === 'completed')).toHaveLength(1);
-  for (const status of statuses) expect(status).toMatch(/^(completed|continuing|stopped: a newer check superseded it|stopped: the check is no longer this invocation's.*)$/);
+  for (const status of statuses.filter((each) => !each.startsWith('ignored'))) expect(status).toMatch(/^(completed|continuing|stopped: a newer check superseded it|stopped: the check is no longer this invocation's.*)$/);
   const writes = writesPerUser(writeMark);
   expect([...writes.values()].every((count) => count === 1)).toBe(true);
   expect(writes.size).toBe(drifted.length);
@@ -153,4 +154,4 @@ test("a check whose invocation crashed is taken over by Lambda's retry, or a cop
   const writes = writesPerUser(writeMark);
   expect(writes.size).toBe(drifted.length);
   expect([...writes.values()].every((count) => count === 1)).toBe(true);
-}, 120_000);
+}, 300_000);

@@ -194,28 +194,34 @@ test("the full re-read finds an edit whose LastModifiedTime did not move, which 
 });
 
 test("a check reading while a deploy writes does not report the deploy's writes", async () => {
-  // GIVEN two agents to read (touched), a check whose reads Connect answers slowly, and a deploy that renames them
+  // GIVEN two agents to read (touched), a check whose reads Connect answers only once the deploy has
+  // written them, and a deploy that renames them
   await pastTheSecond();
   world.connect.touchUser(A, byId[8].UserId!);
   world.connect.touchUser(A, byId[9].UserId!);
   roster = roster.map((entry) => (entry === byId[8] || entry === byId[9] ? { ...entry, IdentityInfo: { ...entry.IdentityInfo, FirstName: `Renamed-${entry.IdentityInfo.FirstName}` } } : entry));
   const source = await synth();
   const key = await world.checkAccessKeyId(false);
-  world.connect.setLatency('DescribeUser', 5_000, { accessKeyId: key });
+  let release = () => {};
+  world.connect.holdRequests('DescribeUser', new Promise<void>((resolve) => (release = resolve)), { accessKeyId: key });
   const mark = world.connect.requests.length;
   const running = check();
-  while (world.connect.requests.slice(mark).filter((request) => request.operation === 'DescribeUser').length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+  const sleep = () => new Promise((resolve) => setTimeout(resolve, 10));
+  while (world.connect.requests.slice(mark).filter((request) => request.operation === 'DescribeUser').length < 2) await sleep();
 
   // WHEN the deploy writes the two while the check's reads are on their way
-  expect((await world.deployer.deploy(source)).status).toBe('UPDATE_COMPLETE');
+  const deploying = world.deployer.deploy(source);
+  const writtenByDeploy = (entry: RosterFileEntry) => world.connect.requests.slice(mark).some((request) => request.operation === 'UpdateUserIdentityInfo' && request.status === 200 && request.path.includes(entry.UserId!));
+  while (!(writtenByDeploy(byId[8]) && writtenByDeploy(byId[9]))) await sleep();
+  release();
+  expect((await deploying).status).toBe('UPDATE_COMPLETE');
   const during = await running;
-  world.connect.setLatency('DescribeUser', 0, { accessKeyId: key });
 
   // THEN the reads did see the deploy's values (the race happened), and the check reported neither, stopping instead
   const racedReads = [byId[8], byId[9]].filter((entry) => {
-    const written = world.connect.requestsFor('UpdateUserIdentityInfo').find((request) => request.path.includes(entry.UserId!))!;
-    const read = during.requests.find((request) => request.operation === 'DescribeUser' && request.accessKeyId === key && request.path.endsWith(entry.UserId!));
-    return read?.answeredAt !== undefined && read.answeredAt > written.answeredAt!;
+    const written = world.connect.requests.slice(mark).find((request) => request.operation === 'UpdateUserIdentityInfo' && request.status === 200 && request.path.includes(entry.UserId!))!;
+    const reads = during.requests.filter((request) => request.operation === 'DescribeUser' && request.accessKeyId === key && request.path.endsWith(entry.UserId!));
+    return reads.some((read) => read.answeredAt !== undefined && read.answeredAt > written.answeredAt!);
   });
   expect(racedReads.length).toBeGreaterThan(0);
   expect(reported(during.logs)[byId[8].UserId!]).toBeUndefined();

@@ -214,6 +214,7 @@ export class ConnectEmulator extends LocalService {
   private echo: EchoStyle = 'off';
   private readonly latencies = new Map<string, number>();
   private readonly hangs = new Map<ConnectOperation, number>();
+  private readonly holds = new Map<string, Promise<unknown>>();
   private readonly denied = new Set<ConnectOperation>();
   /** `<operation>/<user ID>` pairs answered with AccessDeniedException. */
   private readonly deniedUsers = new Set<string>();
@@ -367,6 +368,14 @@ export class ConnectEmulator extends LocalService {
     this.latencies.set(options.accessKeyId ? `${operation}/${options.accessKeyId}` : operation, ms);
   }
 
+  /**
+   * Processes each request of an operation (with `accessKeyId`, only those that key signs) once `released`
+   * has settled: a test orders a caller's requests after some other event, however slow the machine is.
+   */
+  holdRequests(operation: ConnectOperation, released: Promise<unknown>, options: { accessKeyId?: string } = {}): void {
+    this.holds.set(options.accessKeyId ? `${operation}/${options.accessKeyId}` : operation, released);
+  }
+
   /** Never answers (nor processes) the next `count` requests of an operation. */
   hang(operation: ConnectOperation, count = Number.POSITIVE_INFINITY): void {
     this.hangs.set(operation, count);
@@ -455,6 +464,7 @@ export class ConnectEmulator extends LocalService {
 
     const latency = this.latencies.get(`${operation}/${accessKeyId}`) ?? this.latencies.get(operation) ?? 0;
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    await (this.holds.get(`${operation}/${accessKeyId}`) ?? this.holds.get(operation))?.catch(() => undefined);
     const hangs = this.hangs.get(operation) ?? 0;
     if (hangs > 0) {
       this.hangs.set(operation, hangs - 1);
