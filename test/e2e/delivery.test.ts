@@ -133,13 +133,15 @@ test('a hand-over whose Invoke answer is lost reaches Lambda twice, and one invo
   // WHEN every agent is renamed (the stage hands over)
   await deploy(rosterOf('v3'));
 
-  // THEN a generation was queued twice and worked once: the copy logged that another invocation had it
+  // THEN a generation was queued twice and worked once: the copy logged that another invocation had it,
+  // or (its holder's lease run out on a busy machine) took the work over in a generation of its own
   const handOvers = handOversSince(runs).map((run) => (run.payload as { generation: number }).generation);
   expect(new Set(handOvers).size).toBeLessThan(handOvers.length);
   const logs = await logsOfRuns(runs);
   const started = logs.filter((line) => line.message === 'stage invocation started').map((line) => line.generation);
   expect(new Set(started).size).toBe(started.length);
-  expect(logs.some((line) => /not the current work/.test(line.message))).toBe(true);
+  const tookOver = started.some((generation) => generation > 1 && !handOvers.includes(generation));
+  expect(logs.some((line) => /not the current work/.test(line.message)) || tookOver).toBe(true);
   for (const [index, entry] of deployed.entries()) expect(identityOf(index)).toEqual(entry.IdentityInfo);
 }, 300_000);
 
