@@ -21,6 +21,11 @@ export interface ListedUser {
   readonly lastModifiedRegion?: string;
 }
 
+/** Adds listed users to `byUsername`: their IDs by username (more than one when Connect holds several of a name). */
+export function addByUsername(byUsername: Map<string, string[]>, users: readonly ListedUser[]): void {
+  for (const user of users) byUsername.set(user.username, [...(byUsername.get(user.username) ?? []), user.userId]);
+}
+
 /** One page of users, and when, in Connect's own clock, it showed them. */
 export interface ListedPage {
   readonly users: ListedUser[];

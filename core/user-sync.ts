@@ -18,7 +18,7 @@ import { errorCode } from './failure-reasons';
 import { heldValueProblems, mergeIdentity, usersNamed } from './identity-merge';
 import { Clock, Pacer } from './pacer';
 import { FailureKind, pacedCall, pacedCallIfWanted, UserFailed } from './paced-calls';
-import { listUsers } from './user-listing';
+import { addByUsername, listUsers } from './user-listing';
 
 /** A user a stage could not apply, and why: IDs, a field and a value-free cause. */
 export interface UserFailure {
@@ -280,9 +280,7 @@ export class UserSync {
     if (!listing) {
       listing = (async () => {
         const byName = new Map<string, string[]>();
-        for await (const page of listUsers(this.options, client, instanceId)) {
-          for (const user of page) byName.set(user.username, [...(byName.get(user.username) ?? []), user.userId]);
-        }
+        for await (const page of listUsers(this.options, client, instanceId)) addByUsername(byName, page);
         return byName;
       })().catch((error: unknown) => {
         if (this.options.signal.aborted) throw error;

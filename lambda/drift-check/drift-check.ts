@@ -24,7 +24,7 @@ import { DeclarationError, errorCode } from '../../core/failure-reasons';
 import { log } from '../../core/log';
 import { UserFailed } from '../../core/paced-calls';
 import { Pacer, PacerState, systemClock } from '../../core/pacer';
-import { listUserPages } from '../../core/user-listing';
+import { addByUsername, listUserPages } from '../../core/user-listing';
 import { UserSync } from '../../core/user-sync';
 import { ledgerFromEnvironment } from '../runtime/ledger';
 import { boundedHints, countDone, fromRanges, handOver, invocationTimings, invocationWindow, runPool, toRanges, worthHandingOver } from '../runtime/long-run';
@@ -345,9 +345,9 @@ class CheckRun {
         this.counts.listed += page.users.length;
         listedAt ??= page.shownNotBefore;
         if (page.shownNotBefore !== undefined) this.lastConnectTime = Math.max(this.lastConnectTime ?? 0, page.shownNotBefore);
+        addByUsername(byUsername, page.users);
         for (const user of page.users) {
           byId.set(user.userId, user.lastModifiedAt);
-          byUsername.set(user.username, [...(byUsername.get(user.username) ?? []), user.userId]);
           if (user.lastModifiedAt !== undefined) newest = Math.max(newest ?? user.lastModifiedAt, user.lastModifiedAt);
         }
       }
