@@ -72,7 +72,8 @@ export const DEFAULT_FRESH_READ_MS = 1_000;
 
 /**
  * Whether a read is too old to merge a write with now: older than the bound, less a fifth of it for the
- * time the write takes to reach Connect.
+ * time the write takes to reach Connect. `readAt` is when the read's request left: what Connect answered
+ * is no older than that, however long the answer took to come back.
  */
 export function isStale(readAt: number, now: number, freshReadMs: number): boolean {
   return now - readAt > freshReadMs * 0.8;
@@ -175,9 +176,11 @@ export class UserSync {
 
     const userId = declaration.UserId ?? (await this.resolveUsername(client, region, instanceId, declaration.Username!));
     const read = async () => {
-      const described = await this.call('DescribeUser', () =>
-        client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), { abortSignal: this.options.signal }),
-      );
+      let sentAt = this.options.clock.now();
+      const described = await this.call('DescribeUser', () => {
+        sentAt = this.options.clock.now();
+        return client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), { abortSignal: this.options.signal });
+      });
       options.onRead?.(described.User?.IdentityInfo ?? {});
       const merged = mergeIdentity(described.User?.IdentityInfo ?? {}, declaration.IdentityInfo, type);
       // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse
@@ -186,7 +189,7 @@ export class UserSync {
       if (held.length > 0) {
         throw new UserFailed(held.map((problem) => problem.field).join(', '), `the value Connect holds (not declared here) ${held[0].message}; declare ${held[0].field} to replace it`);
       }
-      return { ...merged, at: this.options.clock.now() };
+      return { ...merged, at: sentAt };
     };
     if (!options.write) {
       const { changedFields } = await read();

@@ -138,10 +138,15 @@ export async function syncUserIdentity(
 
   const userId = props.UserId ?? (await resolveUsername(props.Username!, instanceId, client, call, options));
   const subject: Subject = { instanceId, userId };
-  const describe = () => client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), options);
+  // When the last read's request left: the age of what it answered counts from then (see isStale).
+  let readSentAt = Date.now();
+  const describe = () => {
+    readSentAt = Date.now();
+    return client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), options);
+  };
   const described = await call('DescribeUser', describe, subject);
   const userArn = described.User?.Arn ?? '';
-  let merged = { ...mergeIdentity(described.User?.IdentityInfo ?? {}, props.IdentityInfo, type), at: Date.now() };
+  let merged = { ...mergeIdentity(described.User?.IdentityInfo ?? {}, props.IdentityInfo, type), at: readSentAt };
   if (merged.changedFields.length === 0) {
     return { instanceId, userId, userArn, changedFields: [], wrote: false, calls: progress.calls };
   }
@@ -167,7 +172,7 @@ export async function syncUserIdentity(
       // meanwhile to a field not declared here is sent back as it is now.
       if (isStale(merged.at, Date.now(), freshReadMs)) {
         const again = await describe();
-        merged = { ...mergeIdentity(again.User?.IdentityInfo ?? {}, props.IdentityInfo, type!), at: Date.now() };
+        merged = { ...mergeIdentity(again.User?.IdentityInfo ?? {}, props.IdentityInfo, type!), at: readSentAt };
         if (merged.changedFields.length === 0) return false;
         checkHeld(merged.record);
       }

@@ -19,7 +19,13 @@ function apiError(name: string, status: number, message = ''): Error {
 function fakeConnect(
   clock: VirtualClock,
   users: Map<string, Record<string, string>>,
-  options: { rate?: number; refuse?: (command: string, input: any) => Error | undefined; usernames?: Map<string, string> } = {},
+  options: {
+    rate?: number;
+    refuse?: (command: string, input: any) => Error | undefined;
+    usernames?: Map<string, string>;
+    /** Sends a user's description back this long after reading it, and calls `afterRead` in between. */
+    slowDescribe?: { delayMs: number; afterRead: () => void };
+  } = {},
 ) {
   const sent: string[] = [];
   const buckets = new Map<string, { tokens: number; at: number }>();
@@ -47,7 +53,14 @@ function fakeConnect(
     if (name === 'SearchUsers') return { Users: named.filter((user) => user.Username === command.input.SearchCriteria.StringCondition.Value) };
     const held = users.get(command.input.UserId);
     if (!held) throw apiError('ResourceNotFoundException', 404, `User not found: ${command.input.UserId}`);
-    if (name === 'DescribeUser') return { User: { IdentityInfo: { ...held } } };
+    if (name === 'DescribeUser') {
+      const described = { User: { IdentityInfo: { ...held } } };
+      if (options.slowDescribe) {
+        options.slowDescribe.afterRead();
+        await clock.sleep(options.slowDescribe.delayMs);
+      }
+      return described;
+    }
     users.set(command.input.UserId, { ...command.input.IdentityInfo });
     return {};
   };
@@ -185,6 +198,33 @@ describe('UserSync', () => {
     // THEN the user was read again before the write went out again, and keeps the admin's edit
     expect(outcome).toEqual({ kind: 'written', changedFields: ['LastName'] });
     expect(connect.sent).toEqual(['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'DescribeUser', 'UpdateUserIdentityInfo']);
+    expect(users.get(userId(1))).toEqual({ LastName: 'New', SecondaryEmail: 'edited@example.org' });
+  });
+
+  test("a read's age counts from when it was sent: an answer slow to come back is older than it looks", async () => {
+    // GIVEN a user whose description comes back 200 ms after Connect read it, an admin editing its undeclared
+    // SecondaryEmail in between, and a write whose slot comes 100 ms after the answer
+    const clock = new VirtualClock();
+    const users = new Map<string, Record<string, string>>([[userId(1), { LastName: 'Held' }]]);
+    let edited = false;
+    const connect = fakeConnect(clock, users, {
+      slowDescribe: {
+        delayMs: 200,
+        afterRead: () => {
+          if (edited) return;
+          edited = true;
+          users.set(userId(1), { ...users.get(userId(1))!, SecondaryEmail: 'edited@example.org' });
+        },
+      },
+    });
+    const sync = new UserSync({ region: 'us-east-1', pacer: new Pacer(clock), clock, signal: new AbortController().signal, client: () => connect.client, freshReadMs: 300 });
+
+    // WHEN it is applied: 100 ms after its answer, but 300 ms after Connect read it, the read is past 0.8 of the bound
+    const outcome = await clock.run(sync.apply(declaration(1, { LastName: 'New' }), { write: true, beforeWrite: () => clock.sleep(100) }));
+
+    // THEN the user was read again before the write, and keeps the admin's edit
+    expect(outcome).toEqual({ kind: 'written', changedFields: ['LastName'] });
+    expect(connect.sent).toEqual(['DescribeInstance', 'DescribeUser', 'DescribeUser', 'UpdateUserIdentityInfo']);
     expect(users.get(userId(1))).toEqual({ LastName: 'New', SecondaryEmail: 'edited@example.org' });
   });
 

@@ -47,15 +47,22 @@ async function scheduledCheck(label: string) {
   for (const run of runs) expect(findLeaks(run, world.secrets)).toEqual([]);
   const summary = runs.map((run) => run.result as DriftSummary).find((each) => each.status === 'completed')!;
   const requests: Record<string, number> = {};
-  for (const request of world.connect.requests.slice(mark)) requests[request.operation] = (requests[request.operation] ?? 0) + 1;
+  const answered: Record<string, number> = {};
+  for (const request of world.connect.requests.slice(mark)) {
+    requests[request.operation] = (requests[request.operation] ?? 0) + 1;
+    if (request.status !== 429) answered[request.operation] = (answered[request.operation] ?? 0) + 1;
+  }
   console.log(`${label}: ${(wallMs / 1000).toFixed(1)} s (${((wallMs * K) / 1000).toFixed(0)} s of Connect time), requests ${JSON.stringify(requests)}`);
-  return { summary, requests };
+  return { summary, requests, answered };
 }
 
 test('the first check of 2,000 agents reads each once, at about the bound of DescribeUser', async () => {
-  const { summary, requests } = await scheduledCheck('first check of 2,000');
+  const { summary, requests, answered } = await scheduledCheck('first check of 2,000');
   expect(summary).toMatchObject({ users: USER_COUNT, checked: USER_COUNT, read: USER_COUNT, drifted: 0, pages: PAGES });
-  expect(requests.DescribeUser).toBeLessThanOrEqual(USER_COUNT * 1.02);
+  // Each agent read once; the pacer finds the quota with a few throttled requests (more on a busy machine,
+  // whose requests reach Connect in bursts), as a deploy does
+  expect(answered.DescribeUser).toBe(USER_COUNT);
+  expect(requests.DescribeUser).toBeLessThanOrEqual(USER_COUNT * 1.1);
   console.log(`  bound of the reads: ${(USER_COUNT / QUOTAS.DescribeUser.ratePerSecond).toFixed(1)} s`);
 }, 300_000);
 

@@ -213,6 +213,7 @@ export class ConnectEmulator extends LocalService {
   private readonly refusedFields: ApiIdentityField[] = [];
   private echo: EchoStyle = 'off';
   private readonly latencies = new Map<string, number>();
+  private readonly answerDelays = new Map<string, number>();
   private readonly hangs = new Map<ConnectOperation, number>();
   private readonly holds = new Map<string, Promise<unknown>>();
   private readonly denied = new Set<ConnectOperation>();
@@ -369,6 +370,14 @@ export class ConnectEmulator extends LocalService {
   }
 
   /**
+   * Sends each answer of an operation this long after processing its request (0 removes it): a slow way
+   * back, so that what a caller learns is older than it looks when it arrives.
+   */
+  setAnswerDelay(operation: ConnectOperation, ms: number): void {
+    this.answerDelays.set(operation, ms);
+  }
+
+  /**
    * Processes each request of an operation (with `accessKeyId`, only those that key signs) once `released`
    * has settled: a test orders a caller's requests after some other event, however slow the machine is.
    */
@@ -456,7 +465,10 @@ export class ConnectEmulator extends LocalService {
       const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), date: new Date(this.now()).toUTCString() };
       if (errorType) headers['x-amzn-errortype'] = errorType;
       const body = JSON.stringify(payload ?? {});
-      response.writeHead(status, headers).end(malform ? malformedBody(body) : body);
+      const send = () => response.writeHead(status, headers).end(malform ? malformedBody(body) : body);
+      const delay = route ? (this.answerDelays.get(route.operation) ?? 0) : 0;
+      if (delay > 0) setTimeout(send, delay);
+      else send();
     };
 
     if (!route) return answer(404, { Message: `no operation at ${request.method} ${path}` }, 'UnknownOperationException');

@@ -135,6 +135,28 @@ describe('syncUserIdentity', () => {
     expect(state.calls.UpdateUserIdentityInfo).toEqual({ attempts: 3, throttled: 2 });
   });
 
+  test("counts a read's age from when it was sent: a slow answer is read again before the write, keeping an edit made meanwhile", async () => {
+    // GIVEN a user whose description comes back 60 ms after Connect read it, an admin editing its undeclared
+    // Mobile in between, and a write whose slot comes 30 ms after the answer (90 ms after the read, past 0.8 of 100 ms)
+    const instanceId = freshInstance();
+    givenInstance(instanceId, 'CONNECT_MANAGED');
+    let held: Record<string, string> = HELD;
+    connect.on(DescribeUserCommand).callsFake(async () => {
+      const described = { User: { Id: USER, Arn: ARN, IdentityInfo: held } };
+      held = { ...HELD, Mobile: '+12065550199' };
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      return described;
+    });
+    const slowSlot = { ...budget(), freshReadMs: 100, beforeWrite: () => new Promise<void>((resolve) => setTimeout(resolve, 30)) };
+
+    // WHEN synced
+    await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Maria' } }, slowSlot, progress());
+
+    // THEN the user was read again, and the write sends the admin's Mobile back
+    expect(connect.commandCalls(DescribeUserCommand)).toHaveLength(2);
+    expect(connect.commandCalls(UpdateUserIdentityInfoCommand)[0].args[0].input.IdentityInfo).toEqual({ ...HELD, FirstName: 'Maria', Mobile: '+12065550199' });
+  });
+
   test('gives up on throttling when the deadline comes, with a clear message', async () => {
     const instanceId = freshInstance();
     givenInstance(instanceId, 'CONNECT_MANAGED');
