@@ -70,13 +70,22 @@ export class WriteRefused extends Error {
 /** How old, at most, the read a write's merge is based on may be when the write reaches Connect, by default. */
 export const DEFAULT_FRESH_READ_MS = 1_000;
 
+/** When a read's request left, and when its answer arrived (milliseconds since the epoch). */
+export interface ReadTiming {
+  readonly sentAt: number;
+  readonly answeredAt: number;
+}
+
 /**
- * Whether a read is too old to merge a write with now: older than the bound, less a fifth of it for the
- * time the write takes to reach Connect. `readAt` is when the read's request left: what Connect answered
- * is no older than that, however long the answer took to come back.
+ * Whether a read is too old to merge a write with now. Its age counts from when its request left: what
+ * Connect answered is no older than that, however slow the way back. It is stale past the bound less a
+ * fifth (kept for the time the write takes to reach Connect), but only once reading again would at least
+ * halve its age: a new read takes a round trip too, so one whose own round trip is most of its age is
+ * kept rather than read again for nothing.
  */
-export function isStale(readAt: number, now: number, freshReadMs: number): boolean {
-  return now - readAt > freshReadMs * 0.8;
+export function isStale(read: ReadTiming, now: number, freshReadMs: number): boolean {
+  const age = now - read.sentAt;
+  return age > freshReadMs * 0.8 && age > 2 * (read.answeredAt - read.sentAt);
 }
 
 /** The environment a {@link UserSync} works in. */
@@ -189,7 +198,7 @@ export class UserSync {
       if (held.length > 0) {
         throw new UserFailed(held.map((problem) => problem.field).join(', '), `the value Connect holds (not declared here) ${held[0].message}; declare ${held[0].field} to replace it`);
       }
-      return { ...merged, at: sentAt };
+      return { ...merged, at: { sentAt, answeredAt: this.options.clock.now() } };
     };
     if (!options.write) {
       const { changedFields } = await read();

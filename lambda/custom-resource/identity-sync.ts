@@ -146,7 +146,7 @@ export async function syncUserIdentity(
   };
   const described = await call('DescribeUser', describe, subject);
   const userArn = described.User?.Arn ?? '';
-  let merged = { ...mergeIdentity(described.User?.IdentityInfo ?? {}, props.IdentityInfo, type), at: readSentAt };
+  let merged = { ...mergeIdentity(described.User?.IdentityInfo ?? {}, props.IdentityInfo, type), at: { sentAt: readSentAt, answeredAt: Date.now() } };
   if (merged.changedFields.length === 0) {
     return { instanceId, userId, userArn, changedFields: [], wrote: false, calls: progress.calls };
   }
@@ -172,7 +172,7 @@ export async function syncUserIdentity(
       // meanwhile to a field not declared here is sent back as it is now.
       if (isStale(merged.at, Date.now(), freshReadMs)) {
         const again = await describe();
-        merged = { ...mergeIdentity(again.User?.IdentityInfo ?? {}, props.IdentityInfo, type!), at: readSentAt };
+        merged = { ...mergeIdentity(again.User?.IdentityInfo ?? {}, props.IdentityInfo, type!), at: { sentAt: readSentAt, answeredAt: Date.now() } };
         if (merged.changedFields.length === 0) return false;
         checkHeld(merged.record);
       }

@@ -201,31 +201,45 @@ describe('UserSync', () => {
     expect(users.get(userId(1))).toEqual({ LastName: 'New', SecondaryEmail: 'edited@example.org' });
   });
 
-  test("a read's age counts from when it was sent: an answer slow to come back is older than it looks", async () => {
-    // GIVEN a user whose description comes back 200 ms after Connect read it, an admin editing its undeclared
-    // SecondaryEmail in between, and a write whose slot comes 100 ms after the answer
-    const clock = new VirtualClock();
+  /** A user whose description comes back `delayMs` after Connect read it, with an admin's edit of its undeclared SecondaryEmail in between. */
+  function slowlyDescribed(clock: VirtualClock, delayMs: number) {
     const users = new Map<string, Record<string, string>>([[userId(1), { LastName: 'Held' }]]);
     let edited = false;
-    const connect = fakeConnect(clock, users, {
-      slowDescribe: {
-        delayMs: 200,
-        afterRead: () => {
-          if (edited) return;
-          edited = true;
-          users.set(userId(1), { ...users.get(userId(1))!, SecondaryEmail: 'edited@example.org' });
-        },
-      },
-    });
+    const afterRead = () => {
+      if (edited) return;
+      edited = true;
+      users.set(userId(1), { ...users.get(userId(1))!, SecondaryEmail: 'edited@example.org' });
+    };
+    const connect = fakeConnect(clock, users, { slowDescribe: { delayMs, afterRead } });
     const sync = new UserSync({ region: 'us-east-1', pacer: new Pacer(clock), clock, signal: new AbortController().signal, client: () => connect.client, freshReadMs: 300 });
+    return { users, connect, sync };
+  }
 
-    // WHEN it is applied: 100 ms after its answer, but 300 ms after Connect read it, the read is past 0.8 of the bound
-    const outcome = await clock.run(sync.apply(declaration(1, { LastName: 'New' }), { write: true, beforeWrite: () => clock.sleep(100) }));
+  test("a read's age counts from when it was sent: an answer slow to come back is older than it looks", async () => {
+    // GIVEN a user described 20 ms after the read is sent, the answer back 80 ms later, and a write slot 180 ms after that
+    const clock = new VirtualClock();
+    const { users, connect, sync } = slowlyDescribed(clock, 80);
+
+    // WHEN it is applied: 180 ms after its answer, but 280 ms after it was sent, the read is past 0.8 of the 300 ms bound
+    const outcome = await clock.run(sync.apply(declaration(1, { LastName: 'New' }), { write: true, beforeWrite: () => clock.sleep(180) }));
 
     // THEN the user was read again before the write, and keeps the admin's edit
     expect(outcome).toEqual({ kind: 'written', changedFields: ['LastName'] });
     expect(connect.sent).toEqual(['DescribeInstance', 'DescribeUser', 'DescribeUser', 'UpdateUserIdentityInfo']);
     expect(users.get(userId(1))).toEqual({ LastName: 'New', SecondaryEmail: 'edited@example.org' });
+  });
+
+  test('a read whose own round trip is most of its age is not read again: a new one would be no fresher', async () => {
+    // GIVEN a user whose answer takes 220 ms to come back, and a write slot 60 ms after it (280 ms after the read was sent)
+    const clock = new VirtualClock();
+    const { connect, sync } = slowlyDescribed(clock, 200);
+
+    // WHEN it is applied
+    const outcome = await clock.run(sync.apply(declaration(1, { LastName: 'New' }), { write: true, beforeWrite: () => clock.sleep(60) }));
+
+    // THEN it is written with that one read
+    expect(outcome).toEqual({ kind: 'written', changedFields: ['LastName'] });
+    expect(connect.sent).toEqual(['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo']);
   });
 
   test('paces up on answers that are not throttles, errors included', async () => {

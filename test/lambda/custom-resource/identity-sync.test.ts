@@ -137,7 +137,7 @@ describe('syncUserIdentity', () => {
 
   test("counts a read's age from when it was sent: a slow answer is read again before the write, keeping an edit made meanwhile", async () => {
     // GIVEN a user whose description comes back 60 ms after Connect read it, an admin editing its undeclared
-    // Mobile in between, and a write whose slot comes 30 ms after the answer (90 ms after the read, past 0.8 of 100 ms)
+    // Mobile in between, and a write whose slot comes 150 ms after the answer (210 ms after the read, past 0.8 of 250 ms)
     const instanceId = freshInstance();
     givenInstance(instanceId, 'CONNECT_MANAGED');
     let held: Record<string, string> = HELD;
@@ -147,7 +147,7 @@ describe('syncUserIdentity', () => {
       await new Promise((resolve) => setTimeout(resolve, 60));
       return described;
     });
-    const slowSlot = { ...budget(), freshReadMs: 100, beforeWrite: () => new Promise<void>((resolve) => setTimeout(resolve, 30)) };
+    const slowSlot = { ...budget(), freshReadMs: 250, beforeWrite: () => new Promise<void>((resolve) => setTimeout(resolve, 150)) };
 
     // WHEN synced
     await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Maria' } }, slowSlot, progress());
