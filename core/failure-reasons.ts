@@ -126,6 +126,8 @@ export function explainSdkError(
   subject: Subject,
   declaredFields: readonly IdentityField[] = [],
 ): Error {
+  // Already explained (a held value Connect would refuse, found by a read inside the call; the guard's refusal)
+  if (error instanceof DeclarationError) return error;
   const who = describeSubject(subject);
   if (error instanceof DeadlineExceededError) {
     const status = httpStatusOf(error.lastError);

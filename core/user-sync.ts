@@ -88,6 +88,19 @@ export function isStale(read: ReadTiming, now: number, freshReadMs: number): boo
   return age > freshReadMs * 0.8 && age > 2 * (read.answeredAt - read.sentAt);
 }
 
+/**
+ * A read sent through `call` (which may pace it and send it again), with its answer and its
+ * {@link ReadTiming}: `sentAt` is when the attempt that was answered left.
+ */
+export async function timedRead<T>(now: () => number, call: (send: () => Promise<T>) => Promise<T>, send: () => Promise<T>): Promise<{ answer: T; at: ReadTiming }> {
+  let sentAt = now();
+  const answer = await call(() => {
+    sentAt = now();
+    return send();
+  });
+  return { answer, at: { sentAt, answeredAt: now() } };
+}
+
 /** The environment a {@link UserSync} works in. */
 export interface UserSyncOptions {
   /** The region of instances given by ID (the handler's own). */
@@ -185,11 +198,11 @@ export class UserSync {
 
     const userId = declaration.UserId ?? (await this.resolveUsername(client, region, instanceId, declaration.Username!));
     const read = async () => {
-      let sentAt = this.options.clock.now();
-      const described = await this.call('DescribeUser', () => {
-        sentAt = this.options.clock.now();
-        return client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), { abortSignal: this.options.signal });
-      });
+      const { answer: described, at } = await timedRead(
+        () => this.options.clock.now(),
+        (send) => this.call('DescribeUser', send),
+        () => client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), { abortSignal: this.options.signal }),
+      );
       options.onRead?.(described.User?.IdentityInfo ?? {});
       const merged = mergeIdentity(described.User?.IdentityInfo ?? {}, declaration.IdentityInfo, type);
       // A value Connect already holds goes back with the write; if it is invalid, Connect would refuse
@@ -198,7 +211,7 @@ export class UserSync {
       if (held.length > 0) {
         throw new UserFailed(held.map((problem) => problem.field).join(', '), `the value Connect holds (not declared here) ${held[0].message}; declare ${held[0].field} to replace it`);
       }
-      return { ...merged, at: { sentAt, answeredAt: this.options.clock.now() } };
+      return { ...merged, at };
     };
     if (!options.write) {
       const { changedFields } = await read();
@@ -218,6 +231,12 @@ export class UserSync {
         {
           declaredFields,
           beforeSend: async () => {
+            // The slot came later than the read's freshness allows: read again, so that an edit made
+            // meanwhile to a field not declared here is sent back as it is now.
+            if (isStale(current.at, this.options.clock.now(), this.freshReadMs)) current = await read();
+            if (current.changedFields.length === 0) return false;
+            // The guard comes last, so that nothing slow (a read waiting for its slot) comes between its
+            // answer and the write.
             if (options.beforeWrite) {
               try {
                 await options.beforeWrite();
@@ -225,10 +244,7 @@ export class UserSync {
                 throw new WriteRefused(error);
               }
             }
-            // The slot came later than the read's freshness allows: read again, so that an edit made
-            // meanwhile to a field not declared here is sent back as it is now.
-            if (isStale(current.at, this.options.clock.now(), this.freshReadMs)) current = await read();
-            return current.changedFields.length > 0;
+            return true;
           },
         },
       );

@@ -27,7 +27,7 @@ import { ConnectUserIdentityResourceProperties } from '../../lib/resource-proper
 import { DeclarationError, describeInstance, describeSubject, explainSdkError, Subject } from '../../core/failure-reasons';
 import { connectClient } from '../../core/connect-clients';
 import { heldValueProblems, mergeIdentity, usersNamed } from '../../core/identity-merge';
-import { DEFAULT_FRESH_READ_MS, isStale } from '../../core/user-sync';
+import { DEFAULT_FRESH_READ_MS, isStale, timedRead } from '../../core/user-sync';
 import { CallStats, withRetries } from '../../core/retry';
 
 export { DeclarationError } from '../../core/failure-reasons';
@@ -138,15 +138,10 @@ export async function syncUserIdentity(
 
   const userId = props.UserId ?? (await resolveUsername(props.Username!, instanceId, client, call, options));
   const subject: Subject = { instanceId, userId };
-  // When the last read's request left: the age of what it answered counts from then (see isStale).
-  let readSentAt = Date.now();
-  const describe = () => {
-    readSentAt = Date.now();
-    return client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), options);
-  };
-  const described = await call('DescribeUser', describe, subject);
+  const describe = () => client.send(new DescribeUserCommand({ InstanceId: instanceId, UserId: userId }), options);
+  const { answer: described, at } = await timedRead(Date.now, (send) => call('DescribeUser', send, subject), describe);
   const userArn = described.User?.Arn ?? '';
-  let merged = { ...mergeIdentity(described.User?.IdentityInfo ?? {}, props.IdentityInfo, type), at: { sentAt: readSentAt, answeredAt: Date.now() } };
+  let merged = { ...mergeIdentity(described.User?.IdentityInfo ?? {}, props.IdentityInfo, type), at };
   if (merged.changedFields.length === 0) {
     return { instanceId, userId, userArn, changedFields: [], wrote: false, calls: progress.calls };
   }
@@ -167,15 +162,16 @@ export async function syncUserIdentity(
   const wrote = await call(
     'UpdateUserIdentityInfo',
     async () => {
-      await budget.beforeWrite?.();
       // A write retried after a throttle may come long after its read: read again, so that an edit made
       // meanwhile to a field not declared here is sent back as it is now.
       if (isStale(merged.at, Date.now(), freshReadMs)) {
-        const again = await describe();
-        merged = { ...mergeIdentity(again.User?.IdentityInfo ?? {}, props.IdentityInfo, type!), at: { sentAt: readSentAt, answeredAt: Date.now() } };
+        const again = await timedRead(Date.now, (send) => send(), describe);
+        merged = { ...mergeIdentity(again.answer.User?.IdentityInfo ?? {}, props.IdentityInfo, type!), at: again.at };
         if (merged.changedFields.length === 0) return false;
         checkHeld(merged.record);
       }
+      // The guard comes last, so that nothing slow comes between its answer and the write.
+      await budget.beforeWrite?.();
       await client.send(new UpdateUserIdentityInfoCommand({ InstanceId: instanceId, UserId: userId, IdentityInfo: merged.record }), options);
       return true;
     },

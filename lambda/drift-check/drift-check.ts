@@ -31,7 +31,7 @@ import { boundedHints, countDone, fromRanges, handOver, invocationTimings, invoc
 import { stackState } from '../runtime/stack-state';
 import { CheckClaim, CheckCounts, checkKey, CheckRecord, CheckRequest, CheckStatus, claimHandOver, claimRequest, emptyCounts, HeldCheck, oldestCovered } from './check-work';
 import { exceptionCount, Finding, InstanceKnowledge, MAX_EXCEPTIONS, passFor, WorkingPass } from './coverage';
-import { DeclaredInstance, DeclaredUser, deployedDeclaration, DeployedDeclaration, unchangedSince } from './deployed-declarations';
+import { DeclaredInstance, deployedDeclaration, DeployedDeclaration, unchangedSince } from './deployed-declarations';
 import { checkEditedUser, isEditEvent } from './edit-check';
 import { isAtRest, StackChanged, StackWatch } from './stack-watch';
 
@@ -357,13 +357,13 @@ class CheckRun {
       const why = error instanceof UserFailed ? `${error.field}: ${error.problem}` : `unexpected ${errorCode(error)}`;
       log('warn', "could not list the instance's users: reading each declared user", { ...this.base, instanceId: instance.instanceId, problem: why });
       this.unlisted.add(key);
-      return instance.users.map((user, index) => this.readItem(key, index, user, undefined));
+      return instance.users.map((user, index) => this.readItem(key, index, user.declaration, undefined));
     }
     // Without Connect's clock in its answer, the newest change listed is a moment the listing came after.
     const startedAt = listedAt ?? newest;
     if (startedAt === undefined) {
       this.unlisted.add(key);
-      return instance.users.map((user, index) => this.readItem(key, index, user, undefined));
+      return instance.users.map((user, index) => this.readItem(key, index, user.declaration, undefined));
     }
     const same = await unchangedSince(instance, known?.covered?.versions, declared.stageFiles, instance.region);
     const pass = new WorkingPass(passFor(known, instance.versions, this.check.full, startedAt), instance.users.length);
@@ -393,7 +393,7 @@ class CheckRun {
       }
       const decision = pass.decide({ sameAsCovered: same[index], listed }, index, known?.covered, this.settings.correct);
       if (decision.kind === 'read') {
-        items.push(this.readItem(key, index, user, userId));
+        items.push(this.readItem(key, index, declaration, userId));
         return;
       }
       if (seen.has(index)) return;
@@ -419,8 +419,7 @@ class CheckRun {
     return seen;
   }
 
-  private readItem(instanceKey: string, index: number, user: DeclaredUser, userId: string | undefined): ReadItem {
-    const declaration = user.declaration;
+  private readItem(instanceKey: string, index: number, declaration: RosterDeclaration, userId: string | undefined): ReadItem {
     // A user declared by username and found in the listing is read by its ID: no search needed.
     const applied: RosterDeclaration = userId !== undefined && declaration.UserId === undefined ? { InstanceId: declaration.InstanceId, UserId: userId, IdentityInfo: declaration.IdentityInfo } : declaration;
     return { instanceKey, index, declaration: applied, userId, who: this.whoOf(declaration, userId) };

@@ -4,6 +4,7 @@
  * nothing.
  */
 import { isDeployTimeValue } from '../connect-user-identity';
+import { RecordContext } from './check';
 import { validateInstanceReference } from '../identity-rules';
 import { KNOWN_LAYOUTS, normalizeHeader, RosterLayout } from './layouts';
 import { isKnownCountry } from './phone-numbers';
@@ -44,13 +45,9 @@ export interface RosterLoadOptions {
   readonly defaultCountry?: string;
 }
 
-/** The options as the reading of each file uses them, once checked. */
-export interface ReadContext {
-  /** The instance of entries that name none. */
-  readonly instanceId?: string;
+/** The options as the reading of each file uses them, once checked: how its CSV columns are read, and what each record is checked with. */
+export interface ReadContext extends RecordContext {
   readonly layout?: RosterLayout;
-  /** Set when mobile numbers are read as formatted numbers. */
-  readonly formattedNumbers?: { readonly defaultCountry?: string };
 }
 
 /**

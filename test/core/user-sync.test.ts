@@ -201,8 +201,42 @@ describe('UserSync', () => {
     expect(users.get(userId(1))).toEqual({ LastName: 'New', SecondaryEmail: 'edited@example.org' });
   });
 
-  /** A user whose description comes back `delayMs` after Connect read it, with an admin's edit of its undeclared SecondaryEmail in between. */
-  function slowlyDescribed(clock: VirtualClock, delayMs: number) {
+  test('the guard is asked after a stale read is read again, so that the work lost meanwhile writes nothing', async () => {
+    // GIVEN a user whose first write is throttled, so that its read goes stale, and whose work is taken
+    // over by another invocation while it is read again
+    const clock = new VirtualClock();
+    const users = new Map<string, Record<string, string>>([[userId(1), { LastName: 'Held' }]]);
+    let lost = false;
+    let reads = 0;
+    let writes = 0;
+    const connect = fakeConnect(clock, users, {
+      refuse: (name) => {
+        if (name === 'DescribeUser' && ++reads === 2) lost = true;
+        if (name === 'UpdateUserIdentityInfo' && ++writes === 1) return apiError('ThrottlingException', 429, 'Rate exceeded');
+        return undefined;
+      },
+    });
+    const guard = async () => {
+      if (lost) throw new Error('taken over');
+    };
+    const pacer = new Pacer(clock, { ...DEFAULT_PACER_SETTINGS, initialRate: 1, probeGrowth: 0, growth: 0 });
+    const sync = new UserSync({ region: 'us-east-1', pacer, clock, signal: new AbortController().signal, client: () => connect.client, freshReadMs: 300 });
+
+    // WHEN it is applied
+    const applying = clock.run(sync.apply(declaration(1, { LastName: 'New' }), { write: true, beforeWrite: guard }));
+
+    // THEN the write is refused, and only the throttled one was sent
+    await expect(applying).rejects.toBeInstanceOf(WriteRefused);
+    expect(connect.sent).toEqual(['DescribeInstance', 'DescribeUser', 'UpdateUserIdentityInfo', 'DescribeUser']);
+    expect(users.get(userId(1))).toEqual({ LastName: 'Held' });
+  });
+
+  /**
+   * A user whose description comes back `delayMs` after Connect read it, with an admin's edit of its
+   * undeclared SecondaryEmail in between; and a write pacer whose first slot comes at `writeSlotAt` (a
+   * slot was taken at 0).
+   */
+  async function slowlyDescribed(clock: VirtualClock, delayMs: number, writeSlotAt: number) {
     const users = new Map<string, Record<string, string>>([[userId(1), { LastName: 'Held' }]]);
     let edited = false;
     const afterRead = () => {
@@ -211,17 +245,19 @@ describe('UserSync', () => {
       users.set(userId(1), { ...users.get(userId(1))!, SecondaryEmail: 'edited@example.org' });
     };
     const connect = fakeConnect(clock, users, { slowDescribe: { delayMs, afterRead } });
-    const sync = new UserSync({ region: 'us-east-1', pacer: new Pacer(clock), clock, signal: new AbortController().signal, client: () => connect.client, freshReadMs: 300 });
+    const pacer = new Pacer(clock, DEFAULT_PACER_SETTINGS, {}, { UpdateUserIdentityInfo: 1_000 / writeSlotAt });
+    pacer.of('UpdateUserIdentityInfo').succeeded(await pacer.of('UpdateUserIdentityInfo').acquire());
+    const sync = new UserSync({ region: 'us-east-1', pacer, clock, signal: new AbortController().signal, client: () => connect.client, freshReadMs: 300 });
     return { users, connect, sync };
   }
 
   test("a read's age counts from when it was sent: an answer slow to come back is older than it looks", async () => {
-    // GIVEN a user described 20 ms after the read is sent, the answer back 80 ms later, and a write slot 180 ms after that
+    // GIVEN a user read from 20 ms (described at 40 ms, the answer back at 120 ms), and a write slot at 330 ms
     const clock = new VirtualClock();
-    const { users, connect, sync } = slowlyDescribed(clock, 80);
+    const { users, connect, sync } = await slowlyDescribed(clock, 80, 330);
 
-    // WHEN it is applied: 180 ms after its answer, but 280 ms after it was sent, the read is past 0.8 of the 300 ms bound
-    const outcome = await clock.run(sync.apply(declaration(1, { LastName: 'New' }), { write: true, beforeWrite: () => clock.sleep(180) }));
+    // WHEN it is applied: 210 ms after its answer, but 310 ms after it was sent, the read is past 0.8 of the 300 ms bound
+    const outcome = await clock.run(sync.apply(declaration(1, { LastName: 'New' })));
 
     // THEN the user was read again before the write, and keeps the admin's edit
     expect(outcome).toEqual({ kind: 'written', changedFields: ['LastName'] });
@@ -230,12 +266,12 @@ describe('UserSync', () => {
   });
 
   test('a read whose own round trip is most of its age is not read again: a new one would be no fresher', async () => {
-    // GIVEN a user whose answer takes 220 ms to come back, and a write slot 60 ms after it (280 ms after the read was sent)
+    // GIVEN a user read from 20 ms whose answer comes back at 240 ms, and a write slot at 300 ms
     const clock = new VirtualClock();
-    const { connect, sync } = slowlyDescribed(clock, 200);
+    const { connect, sync } = await slowlyDescribed(clock, 200, 300);
 
     // WHEN it is applied
-    const outcome = await clock.run(sync.apply(declaration(1, { LastName: 'New' }), { write: true, beforeWrite: () => clock.sleep(60) }));
+    const outcome = await clock.run(sync.apply(declaration(1, { LastName: 'New' })));
 
     // THEN it is written with that one read
     expect(outcome).toEqual({ kind: 'written', changedFields: ['LastName'] });

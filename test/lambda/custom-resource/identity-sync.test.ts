@@ -135,26 +135,81 @@ describe('syncUserIdentity', () => {
     expect(state.calls.UpdateUserIdentityInfo).toEqual({ attempts: 3, throttled: 2 });
   });
 
+  /** Date.now() that moves only when the test moves it, so that ages are exact however busy the machine. */
+  function heldClock() {
+    let now = Date.now();
+    const spy = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    return { advance: (ms: number) => (now += ms), restore: () => spy.mockRestore() };
+  }
+  const throttled = () => new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } });
+
   test("counts a read's age from when it was sent: a slow answer is read again before the write, keeping an edit made meanwhile", async () => {
     // GIVEN a user whose description comes back 60 ms after Connect read it, an admin editing its undeclared
-    // Mobile in between, and a write whose slot comes 150 ms after the answer (210 ms after the read, past 0.8 of 250 ms)
-    const instanceId = freshInstance();
-    givenInstance(instanceId, 'CONNECT_MANAGED');
-    let held: Record<string, string> = HELD;
-    connect.on(DescribeUserCommand).callsFake(async () => {
-      const described = { User: { Id: USER, Arn: ARN, IdentityInfo: held } };
-      held = { ...HELD, Mobile: '+12065550199' };
-      await new Promise((resolve) => setTimeout(resolve, 60));
-      return described;
-    });
-    const slowSlot = { ...budget(), freshReadMs: 250, beforeWrite: () => new Promise<void>((resolve) => setTimeout(resolve, 150)) };
+    // Mobile in between, and a first write throttled after 150 ms (210 ms after the read, past 0.8 of 250 ms)
+    const clock = heldClock();
+    try {
+      const instanceId = freshInstance();
+      givenInstance(instanceId, 'CONNECT_MANAGED');
+      let held: Record<string, string> = HELD;
+      connect.on(DescribeUserCommand).callsFake(async () => {
+        const described = { User: { Id: USER, Arn: ARN, IdentityInfo: held } };
+        held = { ...HELD, Mobile: '+12065550199' };
+        clock.advance(60);
+        return described;
+      });
+      connect.on(UpdateUserIdentityInfoCommand).callsFakeOnce(async () => {
+        clock.advance(150);
+        throw throttled();
+      }).resolves({});
 
-    // WHEN synced
-    await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Maria' } }, slowSlot, progress());
+      // WHEN synced
+      await syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Maria' } }, { ...budget(), freshReadMs: 250 }, progress());
 
-    // THEN the user was read again, and the write sends the admin's Mobile back
-    expect(connect.commandCalls(DescribeUserCommand)).toHaveLength(2);
-    expect(connect.commandCalls(UpdateUserIdentityInfoCommand)[0].args[0].input.IdentityInfo).toEqual({ ...HELD, FirstName: 'Maria', Mobile: '+12065550199' });
+      // THEN the user was read again, and the write sends the admin's Mobile back
+      expect(connect.commandCalls(DescribeUserCommand)).toHaveLength(2);
+      expect(connect.commandCalls(UpdateUserIdentityInfoCommand)[1].args[0].input.IdentityInfo).toEqual({ ...HELD, FirstName: 'Maria', Mobile: '+12065550199' });
+    } finally {
+      clock.restore();
+    }
+  });
+
+  test('asks the guard after a stale read is read again, so that a request superseded meanwhile writes nothing', async () => {
+    // GIVEN a user whose first write is throttled after 300 ms (its read then stale, past 0.8 of 250 ms),
+    // and a request that stops being the current one while the user is read again
+    const clock = heldClock();
+    try {
+      const instanceId = freshInstance();
+      givenInstance(instanceId, 'CONNECT_MANAGED');
+      let superseded = false;
+      connect
+        .on(DescribeUserCommand)
+        .resolvesOnce({ User: { Id: USER, Arn: ARN, IdentityInfo: HELD } })
+        .callsFake(async () => {
+          superseded = true;
+          return { User: { Id: USER, Arn: ARN, IdentityInfo: HELD } };
+        });
+      connect.on(UpdateUserIdentityInfoCommand).callsFakeOnce(async () => {
+        clock.advance(300);
+        throw throttled();
+      }).resolves({});
+      const guarded = {
+        ...budget(),
+        freshReadMs: 250,
+        beforeWrite: async () => {
+          if (superseded) throw new DeclarationError('the request is no longer the current one');
+        },
+      };
+
+      // WHEN synced
+      const syncing = syncUserIdentity({ InstanceId: instanceId, UserId: USER, IdentityInfo: { FirstName: 'Maria' } }, guarded, progress());
+
+      // THEN it fails with the guard's reason, and nothing was written after the read
+      await expect(syncing).rejects.toThrow('the request is no longer the current one');
+      expect(connect.commandCalls(DescribeUserCommand)).toHaveLength(2);
+      expect(connect.commandCalls(UpdateUserIdentityInfoCommand)).toHaveLength(1);
+    } finally {
+      clock.restore();
+    }
   });
 
   test('gives up on throttling when the deadline comes, with a clear message', async () => {
